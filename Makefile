@@ -1,0 +1,57 @@
+# Socle — the two commands that matter: `make run` and `make test`.
+# Only Python 3.11+ and make are needed on a fresh machine; everything else is installed here.
+
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+export PYTHONPATH := src
+
+.PHONY: run install install-dev test test-fast lint format bench messages clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==0.13.8"
+
+install: $(UV)
+	$(UV) sync --frozen --no-dev --python $(PYTHON)
+
+install-dev: $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+
+## Start the platform on the embedded default (SQLite) with demo data, at http://127.0.0.1:8000
+run: install
+	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli migrate --no-input
+	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli demo-data --scale tiny --seed 1
+	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli runserver 127.0.0.1:8000
+
+## Run the whole test suite against a real PostgreSQL server and headless Chromium
+test: install-dev
+	$(PY) scripts/ensure_chromium.py
+	$(PY) scripts/with_postgres.py -- $(PY) -m pytest $(PYTEST_ARGS)
+
+## The suite without browser tests (faster inner loop)
+test-fast: install-dev
+	$(PY) scripts/with_postgres.py -- $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/ruff format --check src tests benchmarks scripts
+
+format: install-dev
+	$(VENV)/bin/ruff check --fix src tests benchmarks scripts
+	$(VENV)/bin/ruff format src tests benchmarks scripts
+
+## Benchmarks: print figures (see docs/benchmarks.md)
+bench: install-dev
+	$(PY) scripts/with_postgres.py -- $(PY) benchmarks/run.py $(BENCH_ARGS)
+
+messages: install-dev
+	cd src/socle && DJANGO_SETTINGS_MODULE=socle.settings.dev ../../$(PY) -m socle.cli makemessages -l en -l fr
+	cd src/socle && DJANGO_SETTINGS_MODULE=socle.settings.dev ../../$(PY) -m socle.cli compilemessages
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var .pytest_cache

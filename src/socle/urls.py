@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from socle.referentiel.api import api as referentiel_api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/referentiel/", referentiel_api.urls),
+    path("", include("socle.core.urls")),
+    path("referentiel/", include("socle.referentiel.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,51 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+PROD = "socle.settings.production"
+
+
+def run_check(env_extra: dict[str, str]) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOCLE_")}
+    env.update({"DJANGO_SETTINGS_MODULE": PROD, **env_extra})
+    return subprocess.run(
+        [sys.executable, "-m", "socle.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = run_check({"SOCLE_ALLOWED_HOSTS": "socle.example.fr"})
+    assert result.returncode != 0
+    assert "SOCLE_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = run_check({"SOCLE_SECRET_KEY": "x" * 64})
+    assert result.returncode != 0
+    assert "SOCLE_ALLOWED_HOSTS must list" in result.stderr
+
+
+def test_production_passes_django_deploy_checks():
+    result = run_check(
+        {"SOCLE_SECRET_KEY": "k3y-" + "abcdefghij" * 6, "SOCLE_ALLOWED_HOSTS": "socle.example.fr"}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+def test_health_endpoint_reaches_the_database(client):
+    response = client.get("/sante/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_tests_run_on_postgresql():
+    from django.db import connection
+
+    assert connection.vendor == "postgresql"
