@@ -1,0 +1,229 @@
+"""Bearer-token authentication, scopes and the single error shape shared by every brick's JSON API.
+
+A brick builds its API with `SocleAPI` (a `NinjaAPI` that answers every error with
+`{"error": {"code", "message", "field"}}`) and protects each route with `TokenAuth(scope)`:
+
+    api = SocleAPI(title="Socle — Référentiel API v1", version="1", urls_namespace="referentiel-api")
+
+    @api.get("/schools", auth=TokenAuth("referentiel:read"))
+    def list_schools(request): ...
+
+`request.auth` is then the `core.ApiToken`; `has_scope(request, "referentiel:read:persons")`
+tells a view whether it may add optional personal fields.
+
+Status codes follow RFC 6750: 401 with `WWW-Authenticate: Bearer …` when the token is missing,
+unknown, expired or revoked; 403 with `error="insufficient_scope"` naming the missing scope.
+Query and path parameters that fail validation give a 400 naming the parameter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from .models import ApiToken
+
+REALM = "socle"
+SECURITY_SCHEME = "TokenAuth"
+# OpenAPI extension key carrying a route's required scopes; `SocleAPI` moves it into the
+# operation's `security` requirement (OpenAPI 3.1 allows role names for non-OAuth schemes).
+SCOPES_EXTENSION = "x-required-scopes"
+
+
+class ApiError(Exception):
+    """An error answered as `{"error": {"code": …, "message": …, "field": …}}`."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            error["field"] = self.field
+        return {"error": error}
+
+
+def _challenge(error: str | None = None, description: str | None = None, scope: str | None = None) -> str:
+    parts = [f'realm="{REALM}"']
+    if error:
+        parts.append(f'error="{error}"')
+    if description:
+        parts.append(f'error_description="{description}"')
+    if scope:
+        parts.append(f'scope="{scope}"')
+    return "Bearer " + ", ".join(parts)
+
+
+def not_authenticated(message: str, *, invalid: bool) -> ApiError:
+    description = "The access token is invalid, expired or revoked" if invalid else None
+    header = _challenge("invalid_token", description) if invalid else _challenge()
+    return ApiError(401, "invalid_token" if invalid else "not_authenticated", message, None, {
+        "WWW-Authenticate": header
+    })
+
+
+def insufficient_scope(scope: str) -> ApiError:
+    return ApiError(
+        403,
+        "insufficient_scope",
+        f"This token lacks the scope {scope!r} that this endpoint requires.",
+        None,
+        {"WWW-Authenticate": _challenge("insufficient_scope", scope=scope)},
+    )
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer soc_…` checked against `core.ApiToken` (SHA-256 digest), then the
+    required scope. Scopes are independent strings: holding `referentiel:read:persons` does
+    not imply `referentiel:read`."""
+
+    openapi_description = (
+        "Operator token issued by `socle api-token create --name N --scope S`, sent as "
+        "`Authorization: Bearer soc_…`. Each operation lists the scopes it requires."
+    )
+
+    def __init__(self, scope: str) -> None:
+        super().__init__()
+        self.scope = scope
+
+    def __call__(self, request: HttpRequest) -> ApiToken | None:
+        header = request.headers.get(self.header, "")
+        if not header:
+            return None  # django-ninja then raises AuthenticationError: 401 "not_authenticated"
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise not_authenticated(
+                "Expected an 'Authorization: Bearer <token>' header.", invalid=True
+            )
+        return self.authenticate(request, token.strip())
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken:
+        api_token = ApiToken.authenticate(token)
+        if api_token is None:
+            raise not_authenticated("The bearer token is unknown, expired or revoked.", invalid=True)
+        if self.scope not in (api_token.scopes or []):
+            raise insufficient_scope(self.scope)
+        return api_token
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorOut(Schema):
+    """The one error shape of every Socle API."""
+
+    error: ErrorDetail
+
+
+# The error responses every protected route declares, for the OpenAPI document.
+AUTH_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut}
+
+
+def has_scope(request: HttpRequest, scope: str) -> bool:
+    token = getattr(request, "auth", None)
+    return isinstance(token, ApiToken) and scope in (token.scopes or [])
+
+
+def scopes_extra(*scopes: str) -> dict[str, Any]:
+    """`openapi_extra` for a route: `SocleAPI` turns it into the security requirement."""
+    return {SCOPES_EXTENSION: list(scopes)}
+
+
+def _describe_validation_error(error: dict[str, Any]) -> tuple[str | None, str]:
+    loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body", "header")]
+    field = ".".join(loc) or None
+    message = error.get("msg", "invalid value")
+    ctx = error.get("ctx") or {}
+    kind = error.get("type", "")
+    if kind == "less_than_equal" and "le" in ctx:
+        message = f"must be at most {ctx['le']}"
+    elif kind == "greater_than_equal" and "ge" in ctx:
+        message = f"must be at least {ctx['ge']}"
+    elif kind == "missing":
+        message = "is required"
+    elif kind == "enum" and "expected" in ctx:
+        message = f"expected one of {ctx['expected']}"
+    elif kind.endswith("_parsing") or kind.endswith("_type"):
+        message = f"{message[0].lower()}{message[1:]}" if message else message
+    received = error.get("input")
+    if kind != "missing" and isinstance(received, str | int | float):
+        message += f" (got {received!r})"
+    return field, message
+
+
+class SocleAPI(NinjaAPI):
+    """A `NinjaAPI` with the platform's error shape and scope-aware OpenAPI security."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_exception_handler(ApiError, self._api_error)
+        self.add_exception_handler(ValidationError, self._validation_error)
+        self.add_exception_handler(AuthenticationError, self._authentication_error)
+        self.add_exception_handler(HttpError, self._http_error)
+        self.add_exception_handler(Http404, self._not_found)
+
+    def error_response(self, request: HttpRequest, error: ApiError) -> HttpResponse:
+        response = self.create_response(request, error.body(), status=error.status)
+        for name, value in error.headers.items():
+            response[name] = value
+        return response
+
+    def _api_error(self, request: HttpRequest, exc: ApiError) -> HttpResponse:
+        return self.error_response(request, exc)
+
+    def _validation_error(self, request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        errors = exc.errors or [{}]
+        field, message = _describe_validation_error(errors[0])
+        in_params = all(
+            (err.get("loc") or ("query",))[0] in ("query", "path", "header") for err in errors
+        )
+        status, code = (400, "invalid_parameter") if in_params else (422, "invalid_body")
+        text = f"{field}: {message}" if field else message
+        if len(errors) > 1:
+            others = [_describe_validation_error(err)[0] or "?" for err in errors[1:]]
+            text += f" (also invalid: {', '.join(others)})"
+        return self.error_response(request, ApiError(status, code, text, field))
+
+    def _authentication_error(self, request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return self.error_response(
+            request,
+            not_authenticated("Authentication required: send 'Authorization: Bearer <token>'.", invalid=False),
+        )
+
+    def _http_error(self, request: HttpRequest, exc: HttpError) -> HttpResponse:
+        code = {400: "bad_request", 403: "forbidden", 404: "not_found", 429: "throttled"}.get(
+            exc.status_code, "error"
+        )
+        return self.error_response(request, ApiError(exc.status_code, code, str(exc)))
+
+    def _not_found(self, request: HttpRequest, exc: Http404) -> HttpResponse:
+        return self.error_response(request, ApiError(404, "not_found", str(exc) or "Not found."))
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if not isinstance(operation, dict):
+                    continue
+                scopes = operation.get(SCOPES_EXTENSION)
+                if scopes is not None and operation.get("security"):
+                    operation["security"] = [{SECURITY_SCHEME: list(scopes)}]
+        return schema
