@@ -17,7 +17,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==0.13.8"
 
 install: $(UV)
-	$(UV) sync --frozen --no-dev --python $(PYTHON)
+	$(UV) sync --frozen --no-dev --inexact --python $(PYTHON)
 
 install-dev: $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
@@ -26,6 +26,7 @@ install-dev: $(UV)
 run: install
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli migrate --no-input
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli demo-data --scale tiny --seed 1
+	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli demo-logins --url http://127.0.0.1:8000/
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli runserver 127.0.0.1:8000
 
 ## Run the whole test suite against a real PostgreSQL server and headless Chromium

@@ -28,7 +28,9 @@ def database_url_for(name: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("names", nargs="*", help=f"benchmarks to run, among {', '.join(BENCHMARKS)} (default: all)")
+    parser.add_argument(
+        "names", nargs="*", help=f"benchmarks to run, among {', '.join(BENCHMARKS)} (default: all)"
+    )
     args, rest = parser.parse_known_args()
     unknown = set(args.names) - set(BENCHMARKS)
     if unknown:

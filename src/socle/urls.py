@@ -10,3 +10,6 @@ urlpatterns = [
     path("referentiel/", include("socle.referentiel.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# The 500 page goes through the common base template without touching the database.
+handler500 = "socle.core.views.server_error"

@@ -8,7 +8,11 @@ PROD = "socle.settings.production"
 
 
 def run_check(env_extra: dict[str, str]) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOCLE_")}
+    # A clean deployment environment: no SOCLE_* from the test run, and not the async-unsafe
+    # escape hatch that the browser fixtures set for Playwright's event loop.
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("SOCLE_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update({"DJANGO_SETTINGS_MODULE": PROD, **env_extra})
     return subprocess.run(
         [sys.executable, "-m", "socle.cli", "check", "--deploy", "--fail-level", "WARNING"],

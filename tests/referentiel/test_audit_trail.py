@@ -44,7 +44,9 @@ def test_saving_moves_date_last_modified_even_with_update_fields(school):
 
 
 def test_admin_edit_is_audited_with_actor_and_field_diff(school, client):
-    operator = get_user_model().objects.create_superuser("operateur", "op@example.org", "a-long-passphrase-2026")
+    operator = get_user_model().objects.create_superuser(
+        "operateur", "op@example.org", "a-long-passphrase-2026"
+    )
     client.force_login(operator)
     url = f"/admin/referentiel/etablissement/{school.pk}/change/"
     form = client.get(url).context["adminform"].form

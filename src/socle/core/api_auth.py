@@ -17,11 +17,14 @@ Query and path parameters that fail validation give a 400 naming the parameter."
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer
 
 from .models import ApiToken
@@ -72,9 +75,9 @@ def _challenge(error: str | None = None, description: str | None = None, scope: 
 def not_authenticated(message: str, *, invalid: bool) -> ApiError:
     description = "The access token is invalid, expired or revoked" if invalid else None
     header = _challenge("invalid_token", description) if invalid else _challenge()
-    return ApiError(401, "invalid_token" if invalid else "not_authenticated", message, None, {
-        "WWW-Authenticate": header
-    })
+    return ApiError(
+        401, "invalid_token" if invalid else "not_authenticated", message, None, {"WWW-Authenticate": header}
+    )
 
 
 def insufficient_scope(scope: str) -> ApiError:
@@ -107,9 +110,7 @@ class TokenAuth(HttpBearer):
             return None  # django-ninja then raises AuthenticationError: 401 "not_authenticated"
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise not_authenticated(
-                "Expected an 'Authorization: Bearer <token>' header.", invalid=True
-            )
+            raise not_authenticated("Expected an 'Authorization: Bearer <token>' header.", invalid=True)
         return self.authenticate(request, token.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken:
@@ -169,10 +170,25 @@ def _describe_validation_error(error: dict[str, Any]) -> tuple[str | None, str]:
     return field, message
 
 
+class _PreciseJSONEncoder(NinjaJSONEncoder):
+    """Django's encoder cuts datetimes to milliseconds; `date_last_modified` is a sync
+    watermark, so keep microseconds (ISO 8601 with its UTC offset)."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, dt.datetime):
+            return o.isoformat()
+        return super().default(o)
+
+
+class PreciseJSONRenderer(JSONRenderer):
+    encoder_class = _PreciseJSONEncoder
+
+
 class SocleAPI(NinjaAPI):
     """A `NinjaAPI` with the platform's error shape and scope-aware OpenAPI security."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("renderer", PreciseJSONRenderer())
         super().__init__(*args, **kwargs)
         self.add_exception_handler(ApiError, self._api_error)
         self.add_exception_handler(ValidationError, self._validation_error)
@@ -192,9 +208,7 @@ class SocleAPI(NinjaAPI):
     def _validation_error(self, request: HttpRequest, exc: ValidationError) -> HttpResponse:
         errors = exc.errors or [{}]
         field, message = _describe_validation_error(errors[0])
-        in_params = all(
-            (err.get("loc") or ("query",))[0] in ("query", "path", "header") for err in errors
-        )
+        in_params = all((err.get("loc") or ("query",))[0] in ("query", "path", "header") for err in errors)
         status, code = (400, "invalid_parameter") if in_params else (422, "invalid_body")
         text = f"{field}: {message}" if field else message
         if len(errors) > 1:
@@ -205,7 +219,9 @@ class SocleAPI(NinjaAPI):
     def _authentication_error(self, request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return self.error_response(
             request,
-            not_authenticated("Authentication required: send 'Authorization: Bearer <token>'.", invalid=False),
+            not_authenticated(
+                "Authentication required: send 'Authorization: Bearer <token>'.", invalid=False
+            ),
         )
 
     def _http_error(self, request: HttpRequest, exc: HttpError) -> HttpResponse:

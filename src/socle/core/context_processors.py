@@ -2,13 +2,14 @@
 navigation. Nothing here touches the database (the 500 page renders it without one)."""
 
 from django.conf import settings
+from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 # (label, URL name) of the main navigation; bricks add their entry here when they get pages.
 MAIN_NAVIGATION = [
     (_("Home"), "core:home"),
-    (_("Référentiel"), "referentiel:school_list"),
+    (_("Registry"), "referentiel:school_list"),
 ]
 
 
@@ -31,4 +32,7 @@ def platform(request):
         "SOCLE_SERVICE_NAME": settings.SOCLE_SERVICE_NAME,
         "SOCLE_SERVICE_TAGLINE": settings.SOCLE_SERVICE_TAGLINE,
         "SOCLE_MAIN_NAVIGATION": main_navigation(getattr(request, "path", "")),
+        # The header's "Log in" goes to the platform's login (settings.LOGIN_URL: Identité's,
+        # with its second factor, once that brick is installed).
+        "SOCLE_LOGIN_URL": resolve_url(settings.LOGIN_URL),
     }

@@ -1,6 +1,7 @@
 """Platform-wide building blocks: the tracked-record base, import runs with their rejection
 reports, and operator API tokens (until the Identité brick issues OAuth tokens)."""
 
+import datetime
 import hashlib
 import secrets
 import uuid
@@ -118,5 +119,8 @@ class ApiToken(models.Model):
         obj = cls.objects.filter(digest=cls.hash(token), is_active=True).first()
         if obj is None or (obj.expires_at and obj.expires_at <= timezone.now()):
             return None
-        cls.objects.filter(pk=obj.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        # Record use at most once a minute: a write per API call would double the load.
+        if obj.last_used_at is None or now - obj.last_used_at > datetime.timedelta(minutes=1):
+            cls.objects.filter(pk=obj.pk).update(last_used_at=now)
         return obj

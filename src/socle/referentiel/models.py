@@ -315,14 +315,17 @@ class StaffRole(models.TextChoices):
 
 class StaffFunction(TrackedModel):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="staff_functions")
-    etablissement = models.ForeignKey(Etablissement, on_delete=models.CASCADE, related_name="staff_functions")
+    etablissement = models.ForeignKey(
+        Etablissement, on_delete=models.CASCADE, related_name="staff_functions", db_index=False
+    )
     role = models.CharField(_("function"), max_length=30, choices=StaffRole.choices)
     begin_date = models.DateField(_("begin date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
 
     class Meta:
         ordering = ["etablissement", "role", "person"]
-        indexes = [models.Index(fields=["etablissement", "role"]), models.Index(fields=["person"])]
+        # FK indexes come from Django; (etablissement, role) also serves lookups by school.
+        indexes = [models.Index(fields=["etablissement", "role"])]
 
     def __str__(self) -> str:
         return f"{self.person} — {self.get_role_display()} — {self.etablissement.uai}"
@@ -336,7 +339,10 @@ class ClassGroup(TrackedModel):
         DIVISION = "division", _("class")
         GROUP = "groupe", _("group")
 
-    etablissement = models.ForeignKey(Etablissement, on_delete=models.CASCADE, related_name="class_groups")
+    # Covered by the (etablissement, school_year, code) unique constraint's index.
+    etablissement = models.ForeignKey(
+        Etablissement, on_delete=models.CASCADE, related_name="class_groups", db_index=False
+    )
     school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="class_groups")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.DIVISION)
     code = models.CharField(_("code"), max_length=40)
@@ -359,13 +365,16 @@ class Enrolment(TrackedModel):
     """A pupil in a class or group, from `begin_date` to `end_date` (open-ended while current)."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="enrolments")
-    class_group = models.ForeignKey(ClassGroup, on_delete=models.CASCADE, related_name="enrolments")
+    # Covered by the (class_group, end_date) index: a second index would only slow bulk loads.
+    class_group = models.ForeignKey(
+        ClassGroup, on_delete=models.CASCADE, related_name="enrolments", db_index=False
+    )
     begin_date = models.DateField(_("begin date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
 
     class Meta:
         ordering = ["class_group", "person"]
-        indexes = [models.Index(fields=["class_group", "end_date"]), models.Index(fields=["person"])]
+        indexes = [models.Index(fields=["class_group", "end_date"])]
 
     def __str__(self) -> str:
         return f"{self.person} in {self.class_group}"
@@ -382,7 +391,6 @@ class TeachingAssignment(TrackedModel):
 
     class Meta:
         ordering = ["class_group", "matiere", "person"]
-        indexes = [models.Index(fields=["class_group"]), models.Index(fields=["person"])]
 
     def __str__(self) -> str:
         return f"{self.person} teaches {self.matiere} to {self.class_group}"
@@ -399,7 +407,10 @@ class Guardianship(TrackedModel):
         OTHER_FAMILY = "famille", _("other family member")
         OTHER = "autre", _("other")
 
-    guardian = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="guardianships")
+    # Covered by the (guardian, pupil) unique constraint's index.
+    guardian = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="guardianships", db_index=False
+    )
     pupil = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="guardians")
     relationship = models.CharField(_("relationship"), max_length=10, choices=Relationship.choices)
     legal_responsible = models.BooleanField(_("legal guardian"), default=True)
@@ -409,7 +420,6 @@ class Guardianship(TrackedModel):
     class Meta:
         ordering = ["pupil", "guardian"]
         constraints = [models.UniqueConstraint(fields=["guardian", "pupil"], name="unique_guardianship")]
-        indexes = [models.Index(fields=["pupil"])]
 
     def __str__(self) -> str:
         return f"{self.guardian} → {self.pupil}"

@@ -25,7 +25,9 @@ def load_territories() -> dict[str, int]:
             departements[row["departement_code"]] = (row["departement_name"], row["academie_code"])
 
     _upsert(RegionAcademique, {code: {"name": name} for code, name in regions.items()})
-    _upsert(Academie, {code: {"name": name, "region_id": region} for code, (name, region) in academies.items()})
+    _upsert(
+        Academie, {code: {"name": name, "region_id": region} for code, (name, region) in academies.items()}
+    )
     _upsert(
         Departement,
         {code: {"name": name, "academie_id": academie} for code, (name, academie) in departements.items()},

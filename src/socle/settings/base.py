@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "dsfr",
     "axes",
     "auditlog",
+    # Serves the API docs page (Swagger UI) from our own static files: no CDN, no inline script.
+    "ninja",
     "socle.core",
     "socle.referentiel",
 ]
