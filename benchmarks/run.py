@@ -16,6 +16,7 @@ BENCHMARKS = {
     "annuaire": "bench_annuaire",  # Annuaire CSV import: rows/s, peak RSS at two sizes
     "load": "bench_load",  # demo-data generation + load at académie scale: rows/s, peak RSS
     "api": "bench_api",  # class-members API latency p50/p95
+    "aaf": "bench_aaf",  # AAF XML import: records/s, peak RSS
 }
 # The API is measured on the académie-scale world that the load benchmark leaves behind.
 DATABASE_OF = {"api": "load"}

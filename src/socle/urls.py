@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("socle.core.urls")),
     path("referentiel/", include("socle.referentiel.urls")),
     path("admin/", admin.site.urls),
+    # OneRoster 1.2 rostering service and its OAuth 2 token endpoint (socle.echanges).
+    path("ims/oneroster/", include("socle.echanges.urls")),
 ]
 
 # The 500 page goes through the common base template without touching the database.

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ninja",
     "socle.core",
     "socle.referentiel",
+    "socle.echanges",
 ]
 
 MIDDLEWARE = [
