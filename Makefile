@@ -26,16 +26,19 @@ install-dev: $(UV)
 run: install
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli migrate --no-input
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli demo-data --scale tiny --seed 1
+	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli provision-demo-accounts
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli demo-logins --url http://127.0.0.1:8000/
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli runserver 127.0.0.1:8000
 
 ## Run the whole test suite against a real PostgreSQL server and headless Chromium
 test: install-dev
+	$(PY) scripts/ensure_system_packages.py
 	$(PY) scripts/ensure_chromium.py
 	$(PY) scripts/with_postgres.py -- $(PY) -m pytest $(PYTEST_ARGS)
 
 ## The suite without browser tests (faster inner loop)
 test-fast: install-dev
+	$(PY) scripts/ensure_system_packages.py
 	$(PY) scripts/with_postgres.py -- $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 lint: install-dev

@@ -17,6 +17,9 @@ BENCHMARKS = {
     "load": "bench_load",  # demo-data generation + load at académie scale: rows/s, peak RSS
     "api": "bench_api",  # class-members API latency p50/p95
     "aaf": "bench_aaf",  # AAF XML import: records/s, peak RSS
+    "identite": "bench_identite",  # logins/s through the real form, with the Argon2 cost
+    "tokens": "bench_tokens",  # OIDC token endpoint requests/s
+    "traces": "bench_traces",  # xAPI POST throughput vs Ralph and the COPY ceiling, GET latency
 }
 # The API is measured on the académie-scale world that the load benchmark leaves behind.
 DATABASE_OF = {"api": "load"}

@@ -6,11 +6,19 @@ from socle.referentiel.api import api as referentiel_api
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/referentiel/", referentiel_api.urls),
+    path("xapi/", include("socle.traces.urls")),
     path("", include("socle.core.urls")),
     path("referentiel/", include("socle.referentiel.urls")),
     path("admin/", admin.site.urls),
     # OneRoster 1.2 rostering service and its OAuth 2 token endpoint (socle.echanges).
     path("ims/oneroster/", include("socle.echanges.urls")),
+    path("identite/", include("socle.identite.urls")),
+    # Identité protocols: OIDC discovery at the root (OIDC Discovery), the provider under /oidc/.
+    path("", include("socle.identite.oidc.wellknown")),
+    path("oidc/", include("socle.identite.oidc.urls")),
+    path("cas/", include("socle.identite.cas.urls")),
+    path("saml/", include("socle.identite.saml.urls")),
+    path("federation/", include("socle.identite.federation.urls")),
 ]
 
 # The 500 page goes through the common base template without touching the database.

@@ -8,6 +8,14 @@ from django.contrib.auth import get_user_model
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+
+@pytest.fixture(autouse=True)
+def core_login_is_the_login(settings):
+    """These tests exercise the platform's own login page, the fallback used when no identity
+    brick provides one; with Identité installed, LOGIN_URL points to Identité's login."""
+    settings.LOGIN_URL = "core:login"
+
+
 PASSWORD = "a-long-test-password"
 THEMES = [pytest.param(True, id="dsfr"), pytest.param(False, id="plain")]
 

@@ -14,6 +14,14 @@ from django.test import RequestFactory
 
 from socle.core import views
 
+
+@pytest.fixture(autouse=True)
+def core_login_is_the_login(settings):
+    """These tests exercise the platform's own login page, the fallback used when no identity
+    brick provides one; with Identité installed, LOGIN_URL points to Identité's login."""
+    settings.LOGIN_URL = "core:login"
+
+
 PASSWORD = "a-long-test-password"
 STATIC_PAGES = ["/", "/connexion/", "/accessibilite/", "/mentions-legales/", "/donnees-personnelles/"]
 
@@ -310,3 +318,14 @@ def test_messages_are_rendered_as_dsfr_alerts(client, level, css, role):
     alert = rf'<div class="fr-alert fr-alert--{css} [^"]*" role="{role}">\s*<p>Enregistré.</p>'
     assert re.search(alert, html)
     assert "Enregistré." not in html_of(client.get("/"))  # shown once
+
+
+def test_core_login_hands_over_to_identite_login(client, settings):
+    # With Identité installed there must be one login only: password, then TOTP where required.
+    settings.LOGIN_URL = "identite:login"
+    response = client.get("/connexion/?next=/referentiel/etablissements/")
+    assert response.status_code == 302
+    assert response["Location"] == "/identite/connexion/?next=/referentiel/etablissements/"
+    response = client.post("/connexion/", {"username": "x", "password": "y"})
+    assert response.status_code == 302
+    assert response["Location"] == "/identite/connexion/"

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.shortcuts import resolve_url
 
+from socle.identite.models import Account, AccountKind, AccountState
 from socle.referentiel.codes import make_uai
 from socle.referentiel.models import (
     Academie,
@@ -135,6 +136,12 @@ def make_school_data() -> dict:
     TeachingAssignment.objects.create(person=martin, class_group=division, matiere=maths, begin_date=begin)
     TeachingAssignment.objects.create(person=roux, class_group=division, matiere=latin, begin_date=begin)
     TeachingAssignment.objects.create(person=roux, class_group=group, matiere=latin, begin_date=begin)
+    # The pages' test user "agent" is M. Roux's account: he teaches the division and the group,
+    # so Identité's authorization lets him see both classes.
+    agent = get_user_model().objects.filter(username="agent").first() or get_user_model().objects.create_user(
+        "agent", password="a-long-test-password"
+    )
+    Account.objects.create(user=agent, person_uid=roux.uid, kind=AccountKind.STAFF, state=AccountState.ACTIVE)
     return {
         "college": college,
         "ecole": ecole,
@@ -154,7 +161,8 @@ def school_data(db):
 
 @pytest.fixture
 def user(db):
-    return get_user_model().objects.create_user("agent", password="a-long-test-password")
+    existing = get_user_model().objects.filter(username="agent").first()
+    return existing or get_user_model().objects.create_user("agent", password="a-long-test-password")
 
 
 @pytest.fixture
@@ -288,3 +296,12 @@ def test_group_pupils_show_the_level_of_their_division(logged_client, school_dat
 def test_class_of_another_school_is_404(logged_client, school_data):
     url = f"{LIST}{school_data['lycee'].uai}/classes/{school_data['division'].uid}/"
     assert logged_client.get(url).status_code == 404
+
+
+def test_class_page_is_refused_to_a_user_without_a_role_in_the_class(client, school_data):
+    # A logged-in guardian of another school's pupil, or anyone without a role there, gets 403.
+    stranger = get_user_model().objects.create_user("stranger", password="a-long-test-password")
+    client.force_login(stranger)
+    response = client.get(f"{LIST}{COLLEGE_UAI}/classes/{school_data['division'].uid}/")
+    assert response.status_code == 403
+    assert "Bernard" not in response.content.decode()

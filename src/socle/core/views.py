@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
-from django.shortcuts import render
+from django.http import HttpResponseRedirect, HttpResponseServerError, JsonResponse
+from django.shortcuts import render, resolve_url
 from django.template import loader
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -77,9 +77,22 @@ def home(request):
 
 
 class LoginView(auth_views.LoginView):
+    """The platform's plain password login, used only when no identity brick provides one.
+
+    When settings.LOGIN_URL names another login (Identité's: password, then TOTP where enrolled
+    or mandatory), this page redirects there: a second, password-only door would let staff with
+    administrative rights skip their second factor."""
+
     template_name = "core/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def dispatch(self, request, *args, **kwargs):
+        login_url = resolve_url(settings.LOGIN_URL)
+        if login_url != request.path:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponseRedirect(f"{login_url}?{query}" if query else login_url)
+        return super().dispatch(request, *args, **kwargs)
 
 
 class LogoutView(auth_views.LogoutView):

@@ -1,9 +1,9 @@
 """Read-only pages of the Référentiel: school search, school identity card, class composition.
 
-Access: any authenticated user for now. Identité's authorization service will scope these pages
-(a teacher sees their schools, a département officer its collèges…) and log every read of
-personal data; until it exists, `login_required` is the only gate, so these pages must stay
-minimal in what they show (no INE, no birth date, no contact details of pupils or guardians)."""
+Access: the school directory (open data in the Annuaire) and a school's identity card with its
+class counts need a login; a class's composition (pupils' names) is authorised by Identité's
+`class.view` rule. The pages stay minimal in what they show (no INE, no birth date, no contact
+details of pupils or guardians)."""
 
 from collections import defaultdict
 
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from socle.core.forms import AccessibleErrorsMixin
 from socle.core.models import RecordStatus
+from socle.identite import services as identite
 
 from . import services
 from .models import (
@@ -199,6 +200,10 @@ def class_detail(request, uai: str, uid):
         etablissement__uai=uai.upper(),
         uid=uid,
     )
+    # Pupils' names are personal data: only those Identité's authorization service allows
+    # (the class's teachers, the school's staff, its pupils and their guardians, operators) see
+    # them, and every refusal is in the security log.
+    identite.ensure(request, "class.view", class_group)
     school = class_group.etablissement
     today = timezone.localdate()
     # Pupils: names and level only (no INE, no birth date on a page).

@@ -2,11 +2,15 @@
 environment variables (12-factor), never from a file committed to the repository."""
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
+
+# pysaml2 imports a cipher mode that `cryptography` has moved; it does not use it for SAML.
+warnings.filterwarnings("ignore", message="CFB has been moved", module=r"saml2\.cryptography")
 
 BASE_DIR = Path(__file__).resolve().parents[3]  # the repository root
 SRC_DIR = BASE_DIR / "src" / "socle"
@@ -44,7 +48,12 @@ INSTALLED_APPS = [
     "ninja",
     "socle.core",
     "socle.referentiel",
+    # Identité: accounts, TOTP second factor (django-otp), roles and authorization.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "socle.identite",
     "socle.echanges",
+    "socle.traces",
 ]
 
 MIDDLEWARE = [
@@ -56,6 +65,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Identité: logs out revoked sessions, keeps "my sessions" up to date.
+    "socle.identite.sessions.SessionTrackingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
@@ -109,7 +121,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-LOGIN_URL = "core:login"
+LOGIN_URL = "identite:login"  # Identité: password, then TOTP where enrolled or mandatory
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:home"
 
@@ -181,4 +193,86 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SOCLE_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Identité protocols: OIDC provider, CAS server, SAML IdP, upstream OIDC federation ------------
+# (socle.identite.oidc/cas/saml/federation; docs/identite.md, "Protocols"). Signing keys are never
+# committed: they come from the environment or from key files, and are generated into the var dir
+# only where SOCLE_IDENTITE_GENERATE_KEYS is true (dev, tests); production sets it to false.
+from socle.identite.oidc.keys import load_oidc_keys  # noqa: E402
+
+INSTALLED_APPS += [
+    "oauth2_provider",
+    "socle.identite.oidc",
+    "socle.identite.cas",
+    "socle.identite.saml",
+    "socle.identite.federation",
+]
+SOCLE_CAS_TICKET_SECONDS = int(os.environ.get("SOCLE_CAS_TICKET_SECONDS", "10"))
+# Upstream OIDC providers for guardians (FranceConnect-style); see socle/identite/federation.
+SOCLE_FEDERATION_PROVIDERS = {}
+if os.environ.get("SOCLE_FRANCECONNECT_ISSUER"):
+    SOCLE_FEDERATION_PROVIDERS["franceconnect"] = {
+        "name": "FranceConnect",
+        "issuer": os.environ["SOCLE_FRANCECONNECT_ISSUER"],
+        "client_id": os.environ.get("SOCLE_FRANCECONNECT_CLIENT_ID", ""),
+        "client_secret": os.environ.get("SOCLE_FRANCECONNECT_CLIENT_SECRET", ""),
+        "scope": os.environ.get(
+            "SOCLE_FRANCECONNECT_SCOPE",
+            "openid given_name family_name birthdate gender birthplace birthcountry",
+        ),
+    }
+SOCLE_IDENTITE_GENERATE_KEYS = env_bool("SOCLE_IDENTITE_GENERATE_KEYS", True)
+SOCLE_KEYS_DIR = Path(os.environ.get("SOCLE_KEYS_DIR", VAR_DIR / "keys"))
+# The OIDC issuer (and CAS/SAML base URL); empty = derived from the request's host.
+SOCLE_IDENTITY_ISSUER = os.environ.get("SOCLE_IDENTITY_ISSUER", "").rstrip("/")
+_OIDC_KEY, _OIDC_PREVIOUS_KEYS = load_oidc_keys(
+    Path(os.environ.get("SOCLE_OIDC_KEYS_DIR", SOCLE_KEYS_DIR / "oidc")), SOCLE_IDENTITE_GENERATE_KEYS
+)
+
+
+def _pkce_required(client_id: str) -> bool:
+    from socle.identite.oidc.policy import pkce_required
+
+    return pkce_required(client_id)
+
+
+# Named explicitly: a model pointing at the swappable Application needs the setting to exist.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+# Client secrets are server-generated random strings: a fast salted HMAC, not Argon2 (see hashers.py).
+PASSWORD_HASHERS = [*PASSWORD_HASHERS, "socle.identite.oidc.hashers.ClientSecretHasher"]
+
+OAUTH2_PROVIDER = {
+    "CLIENT_SECRET_HASHER": "socle_client_secret",
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": _OIDC_KEY,
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": _OIDC_PREVIOUS_KEYS,
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_SUBJECT_TYPES_SUPPORTED": ["pairwise", "public"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OAUTH2_VALIDATOR_CLASS": "socle.identite.oidc.validators.SocleOAuth2Validator",
+    "SCOPES_BACKEND_CLASS": "socle.identite.oidc.scopes.ClientScopes",
+    "DEFAULT_SCOPES": ["openid"],
+    "PKCE_REQUIRED": _pkce_required,
+    "REQUEST_APPROVAL_PROMPT": "auto",  # a consent once given is remembered while a token lives
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 900,
+    "ID_TOKEN_EXPIRE_SECONDS": 900,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # No grace period: refresh tokens are stored hashed, a replay cannot be answered with the same
+    # token, so any replay revokes the family (reuse protection).
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "ALLOWED_REDIRECT_URI_SCHEMES": env_list("SOCLE_OIDC_REDIRECT_SCHEMES", "https"),
+    # RFC 9700 (OAuth 2.0 Security BCP): S256 only, no implicit/password grants, `iss` in the
+    # authorization response, tokens stored as hashes.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }

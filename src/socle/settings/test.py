@@ -21,3 +21,5 @@ SOCLE_SHOW_DEMO_LOGINS = True
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+# The protocol tests' relying parties listen on http://127.0.0.1 (live_server).
+OAUTH2_PROVIDER["ALLOWED_REDIRECT_URI_SCHEMES"] = ["https", "http"]  # noqa: F405

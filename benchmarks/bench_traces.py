@@ -1,0 +1,559 @@
+# ruff: noqa: E501 - the SQL of the synthetic fixture reads better unwrapped
+"""Traces (xAPI LRS) benchmark: POST throughput and latency, GET query latency, and the two
+baselines measured side by side on the same machine with the same statements:
+
+* Ralph 5.1.0 (PyPI `ralph-malph`, `fs` backend), installed into its own virtualenv
+  (`--ralph-venv`, created on first use) because its pins do not mix with Socle's;
+* the raw ceiling of PostgreSQL itself: COPY of the same rows into the same table.
+
+Socle is served by gunicorn (`--workers`, gthread). Every figure is printed and returned as a
+dict (benchmarks/run.py convention). Usage:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/socle_bench_traces \\
+        .venv/bin/python benchmarks/bench_traces.py [--seconds 8] [--rows 1000000] [--no-ralph]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = ROOT / ".venv" / "bin" / "python"
+SOCLE_PORT = 8024
+RALPH_PORT = 8025
+VERBS = [
+    f"http://adlnet.gov/expapi/verbs/{v}" for v in ("completed", "attempted", "passed", "failed", "answered")
+]
+
+
+def make_statement(index: int) -> dict:
+    """One realistic statement: a pupil answering a question of an exercise in a course."""
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": {
+            "objectType": "Agent",
+            "account": {"homePage": "https://ent.example.fr", "name": f"eleve-{index % 5000}"},
+        },
+        "verb": {"id": VERBS[index % len(VERBS)], "display": {"fr-FR": "a répondu"}},
+        "object": {
+            "objectType": "Activity",
+            "id": f"https://ressources.example.fr/exercices/{index % 2000}",
+            "definition": {
+                "name": {"fr-FR": f"Exercice {index % 2000}"},
+                "type": "http://adlnet.gov/expapi/activities/question",
+            },
+        },
+        "result": {
+            "score": {"scaled": 0.75, "raw": 15, "min": 0, "max": 20},
+            "success": True,
+            "duration": "PT3M12S",
+        },
+        "context": {
+            "registration": str(uuid.UUID(int=index % 100000 + 1)),
+            "contextActivities": {"parent": [{"id": f"https://ressources.example.fr/cours/{index % 100}"}]},
+            "platform": "ENT",
+            "language": "fr-FR",
+        },
+        "timestamp": "2026-03-02T10:15:00.000Z",
+    }
+
+
+# --- Servers -----------------------------------------------------------------------------------
+def wait_http(port: int, path: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", path, headers={"X-Experience-API-Version": "1.0.3"})
+            connection.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+def socle_env(database_url: str) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        # Production-like settings (DEBUG off) when the shared bench settings exist.
+        "DJANGO_SETTINGS_MODULE": "socle.settings.bench"
+        if (ROOT / "src" / "socle" / "settings" / "bench.py").exists()
+        else "socle.settings.test",
+        "PYTHONPATH": str(ROOT / "src"),
+        "SOCLE_DB_CONN_MAX_AGE": "600",
+        "SOCLE_LOG_LEVEL": "WARNING",
+    }
+
+
+def start_socle(database_url: str, workers: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "socle.wsgi:application",
+            "-w",
+            str(workers),
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+            "-b",
+            f"127.0.0.1:{SOCLE_PORT}",
+            "--log-level",
+            "warning",
+        ],
+        env=socle_env(database_url),
+        cwd=ROOT,
+    )
+    wait_http(SOCLE_PORT, "/xapi/about")
+    return process
+
+
+def ensure_ralph(venv: Path) -> Path:
+    ralph = venv / "bin" / "ralph"
+    if not ralph.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", "ralph-malph[backend-fs,lrs]==5.1.0", "requests"],
+            check=True,
+        )
+    return ralph
+
+
+def start_ralph(venv: Path, workdir: Path, user: str, password: str, workers: int) -> subprocess.Popen:
+    ralph = ensure_ralph(venv)
+    auth_file = workdir / "auth.json"
+    env = {
+        **os.environ,
+        "RALPH_APP_DIR": str(workdir),
+        "RALPH_AUTH_FILE": str(auth_file),
+        "RALPH_BACKENDS__DATA__FS__DEFAULT_DIRECTORY_PATH": str(workdir / "data"),
+        "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(workdir / "data"),
+        "RALPH_BACKENDS__LRS__FS__DEFAULT_LRS_FILE": "statements.jsonl",
+        "RALPH_RUNSERVER_MAX_SEARCH_HITS_COUNT": "100",
+        "RALPH_RUNSERVER_BACKEND": "fs",
+        "PYTHONPATH": str(workdir),
+    }
+    (workdir / "data").mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [str(ralph), "auth", "-u", user, "-p", password, "-s", "all", "-w", "-M", "mailto:bench@example.org"],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    # Ralph's fs backend creates its file on the first write and refuses the next ones unless its
+    # write mode is "append": a small app module sets it in every uvicorn worker.
+    (workdir / "ralph_append.py").write_text(
+        "from ralph.backends.data.base import BaseOperationType\n"
+        "import ralph.backends.data.fs as fs\n"
+        "fs.FSDataBackend.default_operation_type = BaseOperationType.APPEND\n"
+        "from ralph.api import app  # noqa: E402\n"
+    )
+    process = subprocess.Popen(
+        [
+            str(venv / "bin" / "uvicorn"),
+            "ralph_append:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(RALPH_PORT),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_http(RALPH_PORT, "/__heartbeat__")
+    return process
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+# --- Load --------------------------------------------------------------------------------------
+def statement_pool(size: int, seed: int) -> list[bytes]:
+    """Statements serialised ahead of the timed window, so that the load generator (which shares
+    the CPU with the servers) only joins bytes while measuring. The same pool goes to every server."""
+    return [json.dumps(make_statement(seed + index)).encode() for index in range(size)]
+
+
+def post_load(
+    port: int, path: str, auth: str, batch: int, clients: int, seconds: float, pool: list[bytes]
+) -> dict:
+    """`clients` threads, each with its own keep-alive connection, POST batches of the pool for
+    `seconds` (or until their share of the pool is used up)."""
+    latencies: list[float] = []
+    errors = [0]
+    counter = [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker(seed: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        local: list[float] = []
+        share = pool[seed::clients]
+        position = 0
+        while time.monotonic() < deadline and position + batch <= len(share):
+            body = b"[" + b",".join(share[position : position + batch]) + b"]"
+            position += batch
+            started = time.perf_counter()
+            try:
+                connection.request(
+                    "POST",
+                    path,
+                    body=body,
+                    headers={
+                        "Authorization": auth,
+                        "X-Experience-API-Version": "1.0.3",
+                        "Content-Type": "application/json",
+                    },
+                )
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            elapsed = time.perf_counter() - started
+            with lock:
+                if ok:
+                    local.append(elapsed)
+                    counter[0] += batch
+                else:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(local)
+        connection.close()
+
+    deadline = time.monotonic() + seconds
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    return {
+        "statements_per_s": round(counter[0] / elapsed, 1),
+        "requests": len(latencies),
+        "errors": errors[0],
+        "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1) if latencies else None,
+        "p95_ms": round(latencies[int(len(latencies) * 0.95)] * 1000, 1) if latencies else None,
+    }
+
+
+def get_latency(port: int, auth: str, params: dict, repeat: int) -> dict:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    timings = []
+    count = 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        connection.request(
+            "GET",
+            "/xapi/statements?" + urlencode(params),
+            headers={"Authorization": auth, "X-Experience-API-Version": "1.0.3"},
+        )
+        response = connection.getresponse()
+        body = response.read()
+        timings.append(time.perf_counter() - started)
+        if response.status != 200:
+            raise RuntimeError(f"GET {params} answered {response.status}: {body[:200]!r}")
+        count = len(json.loads(body)["statements"])
+    connection.close()
+    timings.sort()
+    return {
+        "p50_ms": round(statistics.median(timings) * 1000, 1),
+        "p95_ms": round(timings[int(len(timings) * 0.95)] * 1000, 1),
+        "returned": count,
+    }
+
+
+# --- PostgreSQL ceiling and bulk loading -------------------------------------------------------
+def django_setup(database_url: str) -> None:
+    os.environ.update(socle_env(database_url))
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+
+
+def copy_ceiling(rows: int) -> dict:
+    """COPY the same rows (prepared exactly as the LRS prepares them) into the same table."""
+    from django.db import connection
+
+    from socle.traces import store
+    from socle.traces.http import authority_for
+
+    client = store.Client(
+        tenant="copy", scopes={"all"}, authority=authority_for("copy", "copy"), credential_id=0
+    )
+    stored = store.now_ms()
+    prepared = [store.prepare(make_statement(i), "1.0.3", client, stored) for i in range(rows)]
+    columns = [
+        "tenant",
+        "statement_id",
+        "stored",
+        "timestamp",
+        "verb_id",
+        "actor_key",
+        "object_agent_key",
+        "activity_id",
+        "registration",
+        "ref_target",
+        "voided",
+        "is_voiding",
+        "credential_id",
+        "has_attachments",
+        "data",
+    ]
+    with connection.cursor() as cursor:
+        raw = cursor.connection
+        started = time.perf_counter()
+        with raw.cursor() as pg, pg.copy(f"COPY traces_statement ({', '.join(columns)}) FROM STDIN") as copy:
+            for item in prepared:
+                row = item.row
+                copy.write_row(
+                    [
+                        "copy",
+                        row["statement_id"],
+                        row["stored"],
+                        row["timestamp"],
+                        row["verb_id"],
+                        row["actor_key"],
+                        row["object_agent_key"],
+                        row["activity_id"],
+                        row["registration"],
+                        row["ref_target"],
+                        False,
+                        row["is_voiding"],
+                        0,
+                        False,
+                        json.dumps(item.statement),
+                    ]
+                )
+        raw.commit()
+        elapsed = time.perf_counter() - started
+        cursor.execute("DELETE FROM traces_statement WHERE tenant = 'copy'")
+    return {"rows": rows, "rows_per_s": round(rows / elapsed, 1)}
+
+
+def bulk_load(total: int, tenant: str) -> float:
+    """Fill the table with `total` synthetic statements server-side (generate_series), with their
+    relation rows: the fixture of the GET latency measurements."""
+    from django.db import connection
+
+    from socle.traces import partitions
+
+    step = max(1, 31_536_000 // max(total, 1))  # the rows span one year of `stored`
+    first = datetime(2025, 1, 1, tzinfo=UTC)
+    partitions.ensure_partitions(first, first + timedelta(seconds=step * total))
+    started = time.perf_counter()
+    chunk = 500_000
+    with connection.cursor() as cursor:
+        for start in range(0, total, chunk):
+            end = min(total, start + chunk)
+            cursor.execute(
+                """
+                INSERT INTO traces_statement (tenant, statement_id, stored, timestamp, verb_id, actor_key,
+                    object_agent_key, activity_id, registration, ref_target, voided, is_voiding, credential_id,
+                    has_attachments, data)
+                SELECT %s, md5('s' || g)::uuid,
+                    timestamp with time zone '2025-01-01 00:00+00' + (g * %s * interval '1 second'),
+                    timestamp with time zone '2025-01-01 00:00+00' + (g * %s * interval '1 second'),
+                    'http://adlnet.gov/expapi/verbs/' || (ARRAY['completed','attempted','passed','failed','answered'])[1 + g %% 5],
+                    left(encode(sha256(convert_to('account|https://ent.example.fr|eleve-' || (g %% 50000), 'UTF8')), 'hex'), 32),
+                    NULL,
+                    'https://ressources.example.fr/exercices/' || (g %% 20000),
+                    md5('r' || (g %% 100000))::uuid, NULL, false, false, 1, false,
+                    jsonb_build_object(
+                        'id', md5('s' || g)::uuid,
+                        'actor', jsonb_build_object('account', jsonb_build_object(
+                            'homePage', 'https://ent.example.fr', 'name', 'eleve-' || (g %% 50000))),
+                        'verb', jsonb_build_object('id', 'http://adlnet.gov/expapi/verbs/' ||
+                            (ARRAY['completed','attempted','passed','failed','answered'])[1 + g %% 5]),
+                        'object', jsonb_build_object('id', 'https://ressources.example.fr/exercices/' || (g %% 20000)),
+                        'result', jsonb_build_object('score', jsonb_build_object('scaled', 0.5)),
+                        'stored', to_char(timestamp with time zone '2025-01-01 00:00+00' + (g * %s * interval '1 second'),
+                            'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                        'version', '1.0.0')
+                FROM generate_series(%s, %s) AS g
+                """,
+                [tenant, step, step, step, start, end - 1],
+            )
+            cursor.execute(
+                """
+                INSERT INTO traces_statementrelation (statement_id, kind, key)
+                SELECT id, 'V', 'https://ressources.example.fr/cours/' || (id %% 100)
+                FROM traces_statement WHERE tenant = %s AND id > (SELECT coalesce(max(statement_id), 0)
+                    FROM traces_statementrelation)
+                """,
+                [tenant],
+            )
+            print(f"  loaded {end:,} statements", flush=True)
+        cursor.execute("ANALYZE traces_statement")
+        cursor.execute("ANALYZE traces_statementrelation")
+    return time.perf_counter() - started
+
+
+# --- Main --------------------------------------------------------------------------------------
+def recreate_database(database_url: str) -> None:
+    import psycopg
+
+    base, name = database_url.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run(
+        [str(PY), "-m", "socle.cli", "migrate", "--no-input", "-v", "0"],
+        env=socle_env(database_url),
+        check=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0, help="duration of each POST run")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="stored statements for the GET latencies")
+    parser.add_argument("--copy-rows", type=int, default=50_000)
+    parser.add_argument("--pool", type=int, default=40_000, help="statements prepared per configuration")
+    parser.add_argument("--skip-get", action="store_true", help="POST figures only")
+    parser.add_argument("--skip-post", action="store_true", help="GET figures only (no Ralph, no COPY)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--no-ralph", action="store_true")
+    parser.add_argument("--ralph-venv", default=str(Path(tempfile.gettempdir()) / "ralph-venv"))
+    parser.add_argument("--batches", default="1,10,100")
+    parser.add_argument("--clients", default="1,8")
+    args = parser.parse_args(argv)
+    database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/socle_bench_traces")
+    if database_url.rsplit("/", 1)[1] in ("socle", "postgres"):
+        database_url = database_url.rsplit("/", 1)[0] + "/socle_bench_traces"
+    batches = [int(b) for b in args.batches.split(",")]
+    clients = [int(c) for c in args.clients.split(",")]
+    results: dict = {
+        "database": database_url.rsplit("/", 1)[1],
+        "workers": args.workers,
+        "seconds": args.seconds,
+    }
+
+    print("preparing the database", flush=True)
+    recreate_database(database_url)
+    django_setup(database_url)
+    from socle.traces.models import Credential
+
+    _credential, secret = Credential.issue("bench", ["all"], tenant="bench")
+    auth = "Basic " + base64.b64encode(f"{_credential.key}:{secret}".encode()).decode()
+
+    if not args.skip_post:
+        print("PostgreSQL COPY ceiling", flush=True)
+        results["copy"] = copy_ceiling(args.copy_rows)
+        print(f"  {results['copy']}", flush=True)
+
+        # Both servers run side by side and each configuration is measured on Socle then at once on
+        # Ralph, so that both see the same machine load (the CPU is shared).
+        server = start_socle(database_url, args.workers)
+        ralph_dir = tempfile.TemporaryDirectory(prefix="ralph-bench-")
+        ralph = None
+        if not args.no_ralph:
+            ralph = start_ralph(
+                Path(args.ralph_venv), Path(ralph_dir.name), "bench", "bench-secret", args.workers
+            )
+        ralph_auth = "Basic " + base64.b64encode(b"bench:bench-secret").decode()
+        results["socle_post"] = {}
+        results["ralph_post"] = {}
+        try:
+            for batch in batches:
+                for count in clients:
+                    key = f"batch{batch}_clients{count}"
+                    pool = statement_pool(args.pool, seed=len(results["socle_post"]) * 10_000_000)
+                    figures = post_load(
+                        SOCLE_PORT, "/xapi/statements", auth, batch, count, args.seconds, pool
+                    )
+                    results["socle_post"][key] = figures
+                    print(f"  socle batch={batch} clients={count}: {figures}", flush=True)
+                    if ralph is not None:
+                        figures = post_load(
+                            RALPH_PORT, "/xAPI/statements", ralph_auth, batch, count, args.seconds, pool
+                        )
+                        results["ralph_post"][key] = figures
+                        print(f"  ralph batch={batch} clients={count}: {figures}", flush=True)
+        finally:
+            stop(server)
+            if ralph is not None:
+                stop(ralph)
+            ralph_dir.cleanup()
+        if ralph is not None:
+            ratios = {}
+            for key, figures in results["socle_post"].items():
+                theirs = results["ralph_post"].get(key, {}).get("statements_per_s")
+                if theirs:
+                    ratios[key] = round(figures["statements_per_s"] / theirs, 1)
+            results["ratio_vs_ralph"] = ratios
+        best_100 = max(
+            (f["statements_per_s"] for k, f in results["socle_post"].items() if k.startswith("batch100_")),
+            default=None,
+        )
+        if best_100:
+            results["ratio_vs_copy_batch100"] = round(best_100 / results["copy"]["rows_per_s"], 2)
+    if args.skip_get:
+        return results
+    print(f"loading {args.rows:,} statements for the GET latencies", flush=True)
+    results["get_fixture_rows"] = args.rows
+    results["get_fixture_load_s"] = round(bulk_load(args.rows, "bench"), 1)
+    server = start_socle(database_url, args.workers)
+    try:
+        agent = json.dumps({"account": {"homePage": "https://ent.example.fr", "name": "eleve-4242"}})
+        queries = {
+            "none": {},
+            "agent": {"agent": agent},
+            "verb": {"verb": "http://adlnet.gov/expapi/verbs/passed"},
+            "activity": {"activity": "https://ressources.example.fr/exercices/1234"},
+            "related_activity": {
+                "activity": "https://ressources.example.fr/cours/42",
+                "related_activities": "true",
+            },
+            "since_last_month": {"since": "2025-12-01T00:00:00Z"},
+            "since_until_one_week": {"since": "2025-06-01T00:00:00Z", "until": "2025-06-08T00:00:00Z"},
+            "agent_verb_since": {
+                "agent": agent,
+                "verb": "http://adlnet.gov/expapi/verbs/passed",
+                "since": "2025-10-01T00:00:00Z",
+            },
+        }
+        results["socle_get"] = {}
+        for name, params in queries.items():
+            get_latency(SOCLE_PORT, auth, params, 3)  # warm-up
+            figures = get_latency(SOCLE_PORT, auth, params, 30)
+            results["socle_get"][name] = figures
+            print(f"  GET {name}: {figures}", flush=True)
+    finally:
+        stop(server)
+    return results
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1:]), indent=2))

@@ -1,0 +1,74 @@
+"""What Socle adds to django-oauth-toolkit's Application: the subject type, the sector used for
+pairwise subjects, the scopes (so the claims) this client may receive, and whether it is a
+first-party service (no consent screen)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.models import Application
+
+from .scopes_catalogue import DEFAULT_CLIENT_SCOPES, SCOPES
+
+
+class SubjectType(models.TextChoices):
+    PAIRWISE = "pairwise", _("pairwise (a different subject for each sector)")
+    PUBLIC = "public", _("public (the same subject for every client)")
+
+
+def _scope_help() -> str:
+    return ", ".join(SCOPES)
+
+
+class ClientProfile(models.Model):
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="socle_profile")
+    subject_type = models.CharField(
+        _("subject type"), max_length=10, choices=SubjectType.choices, default=SubjectType.PAIRWISE
+    )
+    sector_identifier = models.CharField(
+        _("sector identifier"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "Clients of one organisation sharing a sector see the same pairwise subject. "
+            "Empty: the client id."
+        ),
+    )
+    allowed_scopes = models.CharField(
+        _("allowed scopes"),
+        max_length=500,
+        default=" ".join(DEFAULT_CLIENT_SCOPES),
+        help_text=_("Space-separated scopes this client may request (attribute release)."),
+    )
+    require_pkce = models.BooleanField(
+        _("require PKCE"), default=True, help_text=_("Always required for public clients.")
+    )
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("technical contact"), blank=True)
+    privacy_policy_url = models.URLField(_("privacy policy"), blank=True)
+
+    class Meta:
+        verbose_name = _("OIDC client profile")
+
+    def __str__(self) -> str:
+        return f"{self.application.name} ({self.subject_type})"
+
+    @property
+    def scopes(self) -> list[str]:
+        return [scope for scope in self.allowed_scopes.split() if scope in SCOPES]
+
+    @property
+    def audience(self) -> str:
+        """The audience given to `pairwise_subject`."""
+        if self.subject_type == SubjectType.PUBLIC:
+            return "public"
+        return self.sector_identifier or f"oidc:{self.application.client_id}"
+
+
+def profile_of(application: Application) -> ClientProfile:
+    """The client's profile; a client registered without one gets the defaults (saved)."""
+    try:
+        return application.socle_profile
+    except ClientProfile.DoesNotExist:
+        profile, _created = ClientProfile.objects.get_or_create(application=application)
+        return profile

@@ -1,0 +1,752 @@
+"""Ingestion and retrieval of statements: the part of the Statement Resource that touches the
+database. Views parse HTTP; this module validates, stores (one transaction per request, bulk
+inserts) and queries."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef, Q
+
+from . import agents, conf, partitions
+from .models import Activity, Attachment, Statement, StatementKey, StatementRelation
+from .validation import SIGNATURE_USAGE, VOIDED_VERB, XAPIValidationError, parse_timestamp, validate_statement
+
+
+class XAPIError(Exception):
+    """An HTTP error of the LRS: status code and a message for the client."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Client:
+    """Who is calling: the tenant their statements belong to, their scopes, their authority."""
+
+    tenant: str
+    scopes: set[str]
+    authority: dict
+    credential_id: int | None = None
+    name: str = ""
+
+    def can(self, *scopes: str) -> bool:
+        return bool(self.scopes & {"all", *scopes})
+
+
+def format_stored(moment: datetime) -> str:
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def now_ms() -> datetime:
+    moment = datetime.now(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+# --- Ingestion ---------------------------------------------------------------------------------
+@dataclass
+class Prepared:
+    statement: dict  # as stored
+    original: dict  # as received (for conflict comparison)
+    statement_id: str
+    row: dict = field(default_factory=dict)
+    relations: list[tuple[str, str]] = field(default_factory=list)
+    activities: list[dict] = field(default_factory=list)
+
+
+_SECONDS = re.compile(r"(\d+)[.,](\d+)S$")
+
+
+def duration_key(duration):
+    """Durations compare at 0.01 s precision (xAPI 2.0, 4.2.7)."""
+    if not isinstance(duration, str):
+        return duration
+    return _SECONDS.sub(lambda m: f"{m.group(1)}.{m.group(2)[:2].ljust(2, '0')}S", duration)
+
+
+def _comparable(statement: dict) -> dict:
+    ignored = ("id", "stored", "authority", "version", "timestamp")
+    result = {k: v for k, v in statement.items() if k not in ignored}
+    if isinstance(result.get("result"), dict) and "duration" in result["result"]:
+        result["result"] = {**result["result"], "duration": duration_key(result["result"]["duration"])}
+    return result
+
+
+def _activity_ids(value: Any) -> list[dict]:
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, dict)]
+    return []
+
+
+def _collect(statement: dict, relations: set, activities: list, *, top: bool) -> None:
+    """Related agents and activities of a statement or sub-statement. At top level the actor and
+    object are indexed columns; inside a sub-statement they are relations."""
+    actor = statement.get("actor") or {}
+    for member in actor.get("member", []) or []:
+        relations.add(("M", agents.agent_key(member)))
+    if not top:
+        key = agents.agent_key(actor)
+        if key:
+            relations.add(("A", key))
+    obj = statement.get("object") or {}
+    object_type = obj.get("objectType", "Activity")
+    if object_type == "Activity":
+        activities.append(obj)
+        if not top:
+            relations.add(("V", obj["id"]))
+    elif object_type in ("Agent", "Group"):
+        for member in obj.get("member", []) or []:
+            relations.add(("M", agents.agent_key(member)))
+        if not top:
+            key = agents.agent_key(obj)
+            if key:
+                relations.add(("A", key))
+    elif object_type == "SubStatement":
+        _collect(obj, relations, activities, top=False)
+    context = statement.get("context") or {}
+    for key in ("instructor", "team"):
+        if key in context:
+            agent_key = agents.agent_key(context[key])
+            if agent_key:
+                relations.add(("A", agent_key))
+            for member in context[key].get("member", []) or []:
+                relations.add(("A", agents.agent_key(member)))
+    for item in context.get("contextAgents", []) or []:
+        relations.add(("A", agents.agent_key(item["agent"])))
+    for item in context.get("contextGroups", []) or []:
+        group = item["group"]
+        if agents.agent_key(group):
+            relations.add(("A", agents.agent_key(group)))
+        for member in group.get("member", []) or []:
+            relations.add(("M", agents.agent_key(member)))
+    for items in (context.get("contextActivities") or {}).values():
+        for activity in _activity_ids(items):
+            relations.add(("V", activity["id"]))
+            activities.append(activity)
+
+
+def _context_activities_as_lists(statement: dict) -> None:
+    """The LRS returns a single context activity as an array of one (xAPI 1.0.3, 2.4.6.2)."""
+    context = statement.get("context")
+    if isinstance(context, dict) and isinstance(context.get("contextActivities"), dict):
+        context = dict(context)
+        context["contextActivities"] = {
+            key: value if isinstance(value, list) else [value]
+            for key, value in context["contextActivities"].items()
+        }
+        statement["context"] = context
+
+
+def prepare(raw: Any, version: str, client: Client, stored: datetime, path: str = "statement") -> Prepared:
+    statement = validate_statement(raw, version, path)
+    original = statement
+    if conf.pseudonymise():
+        statement = agents.pseudonymise_statement(statement)
+    statement = dict(statement)
+    statement_id = statement.get("id") or str(uuid.uuid4())
+    statement_id = str(uuid.UUID(statement_id))
+    statement["id"] = statement_id
+    stored_text = format_stored(stored)
+    statement["stored"] = stored_text
+    if "timestamp" in statement:
+        timestamp = parse_timestamp(statement["timestamp"], f"{path}.timestamp")
+    else:
+        timestamp = stored
+        statement["timestamp"] = stored_text
+    statement["authority"] = client.authority
+    _context_activities_as_lists(statement)
+    if statement["object"].get("objectType") == "SubStatement":
+        statement["object"] = dict(statement["object"])
+        _context_activities_as_lists(statement["object"])
+    statement.setdefault("version", "2.0.0" if version.startswith("2") else "1.0.0")
+    obj = statement["object"]
+    object_type = obj.get("objectType", "Activity")
+    context = statement.get("context") or {}
+    registration = context.get("registration")
+    prepared = Prepared(statement=statement, original=original, statement_id=statement_id)
+    relations: set[tuple[str, str]] = set()
+    activities: list[dict] = []
+    _collect(statement, relations, activities, top=True)
+    # The authority is the credential (credential_id column): no relation row needed.
+    prepared.relations = sorted(relations)
+    prepared.activities = activities
+    prepared.row = {
+        "statement_id": statement_id,
+        "stored": stored,
+        "timestamp": timestamp,
+        "verb_id": statement["verb"]["id"],
+        "actor_key": agents.agent_key(statement["actor"]),
+        "object_agent_key": agents.agent_key(obj) if object_type in ("Agent", "Group") else None,
+        "activity_id": obj["id"] if object_type == "Activity" else None,
+        "registration": registration,
+        "ref_target": obj["id"] if object_type == "StatementRef" else None,
+        "is_voiding": statement["verb"]["id"] == VOIDED_VERB,
+        "has_attachments": bool(statement.get("attachments")),
+        "credential_id": client.credential_id,
+    }
+    return prepared
+
+
+def merge_definition(current: dict, new: dict) -> dict:
+    """Merge an activity definition into the stored one: language maps are merged (the newest
+    wins per language), every other property is replaced."""
+    merged = dict(current)
+    for key, value in new.items():
+        if key in ("name", "description") and isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+_known_definitions: dict[tuple[str, str], dict] = {}
+
+
+def _save_activities(tenant: str, activities: list[dict]) -> None:
+    definitions: dict[str, dict] = {}
+    for activity in activities:
+        if "definition" in activity:
+            definitions[activity["id"]] = merge_definition(
+                definitions.get(activity["id"], {}), activity["definition"]
+            )
+    # Most statements repeat a definition the LRS already holds: skip those without a query
+    # (per-process cache of what this process last read or wrote).
+    definitions = {
+        activity_id: definition
+        for activity_id, definition in definitions.items()
+        if (known := _known_definitions.get((tenant, activity_id))) is None
+        or merge_definition(known, definition) != known
+    }
+    if not definitions:
+        return
+    existing = {
+        a.activity_id: a for a in Activity.objects.filter(tenant=tenant, activity_id__in=list(definitions))
+    }
+    to_create, to_update = [], []
+    for activity_id, definition in definitions.items():
+        if activity_id in existing:
+            row = existing[activity_id]
+            merged = merge_definition(row.definition, definition)
+            if merged != row.definition:
+                row.definition = merged
+                to_update.append(row)
+        else:
+            to_create.append(Activity(tenant=tenant, activity_id=activity_id, definition=definition))
+    if to_update:
+        Activity.objects.bulk_update(to_update, ["definition"])
+    if to_create:
+        Activity.objects.bulk_create(to_create, ignore_conflicts=True)
+    if len(_known_definitions) > 50_000:
+        _known_definitions.clear()
+    for row in [*to_update, *to_create, *existing.values()]:
+        _known_definitions[(tenant, row.activity_id)] = row.definition
+
+
+@dataclass
+class BatchResult:
+    ids: list[str]
+    rejected: list[dict] = field(default_factory=list)
+
+
+def store_statements(
+    items: list[Prepared],
+    client: Client,
+    attachments: dict[str, tuple[str, bytes]] | None = None,
+    *,
+    partial: bool = False,
+) -> BatchResult:
+    """Store a batch in one transaction. Identical re-sends are ignored; a different statement
+    with an existing id is a 409 conflict (or, in partial mode, a rejected item)."""
+    tenant = client.tenant
+    seen: set[str] = set()
+    for item in items:
+        if item.statement_id in seen:
+            raise XAPIError(400, f"the batch contains the statement id {item.statement_id} twice")
+        seen.add(item.statement_id)
+    if not items:
+        return BatchResult(ids=[])
+    try:
+        return _store(items, client, tenant, seen, attachments, partial)
+    except IntegrityError as exc:  # a concurrent request stored the same id meanwhile
+        raise XAPIError(409, "a statement with one of these ids was stored concurrently") from exc
+
+
+def _store(items, client, tenant, seen, attachments, partial) -> BatchResult:
+    rejected: list[dict] = []
+    with transaction.atomic():
+        # Claim the ids in the key table: one statement that inserts the new ones and tells
+        # which already existed; only those are read back from the (partitioned) statement
+        # table, pruned by their stored month. A concurrent request with the same id waits on
+        # the unique index, then sees the first one's statement.
+        claimed = _claim_keys(tenant, items)
+        existing = {}
+        known = [item.statement_id for item in items if item.statement_id not in claimed]
+        if known:
+            keys = list(
+                StatementKey.objects.filter(tenant=tenant, statement_id__in=known).values_list(
+                    "statement_id", "stored"
+                )
+            )
+            existing = dict(
+                Statement.objects.filter(
+                    tenant=tenant,
+                    statement_id__in=[sid for sid, _ in keys],
+                    stored__in={stored for _, stored in keys},
+                ).values_list("statement_id", "data")
+            )
+        fresh: list[Prepared] = []
+        for item in items:
+            found = existing.get(uuid.UUID(item.statement_id))
+            if found is None:
+                fresh.append(item)
+            elif _comparable(found) != _comparable(item.statement):
+                message = f"a different statement with the id {item.statement_id} already exists"
+                if not partial:
+                    raise XAPIError(409, message)
+                rejected.append({"id": item.statement_id, "error": message})
+        # Voiding: the targets must not be voiding statements themselves.
+        targets = {item.row["ref_target"] for item in fresh if item.row["is_voiding"]}
+        if targets:
+            voiding_targets = set(
+                str(value)
+                for value in Statement.objects.filter(
+                    tenant=tenant, statement_id__in=list(targets), is_voiding=True
+                ).values_list("statement_id", flat=True)
+            )
+            voiding_targets |= {item.statement_id for item in fresh if item.row["is_voiding"]} & targets
+            kept = []
+            for item in fresh:
+                if item.row["is_voiding"] and item.row["ref_target"] in voiding_targets:
+                    message = f"statement {item.statement_id} voids a voiding statement, which is not allowed"
+                    if not partial:
+                        raise XAPIError(400, message)
+                    rejected.append({"id": item.statement_id, "error": message})
+                else:
+                    kept.append(item)
+            fresh = kept
+        fresh_ids = {item.statement_id for item in fresh}
+        released = [sid for sid in claimed if sid not in fresh_ids]
+        if released:  # claimed, then refused (partial mode): free the ids again
+            StatementKey.objects.filter(tenant=tenant, statement_id__in=released).delete()
+        if not fresh:
+            rejected_ids = {r["id"] for r in rejected}
+            return BatchResult(
+                ids=[item.statement_id for item in items if item.statement_id not in rejected_ids],
+                rejected=rejected,
+            )
+        _insert(tenant, fresh)
+        if targets:
+            Statement.objects.filter(
+                tenant=tenant,
+                statement_id__in=[item.row["ref_target"] for item in fresh if item.row["is_voiding"]],
+                is_voiding=False,
+            ).update(voided=True)
+        _save_activities(tenant, [activity for item in fresh for activity in item.activities])
+        if attachments:
+            needed = {
+                a["sha2"]
+                for item in fresh
+                for a in item.statement.get("attachments", [])
+                if a["sha2"] in attachments
+            }
+            known = set(
+                Attachment.objects.filter(tenant=tenant, sha2__in=list(needed)).values_list("sha2", flat=True)
+            )
+            Attachment.objects.bulk_create(
+                [
+                    Attachment(
+                        tenant=tenant,
+                        sha2=sha2,
+                        content_type=attachments[sha2][0],
+                        content=attachments[sha2][1],
+                    )
+                    for sha2 in needed - known
+                ],
+                ignore_conflicts=True,
+            )
+    rejected_ids = {r["id"] for r in rejected}
+    return BatchResult(
+        ids=[item.statement_id for item in items if item.statement_id not in rejected_ids], rejected=rejected
+    )
+
+
+COLUMNS = (
+    "id",
+    "tenant",
+    "statement_id",
+    "stored",
+    "timestamp",
+    "verb_id",
+    "actor_key",
+    "object_agent_key",
+    "activity_id",
+    "registration",
+    "ref_target",
+    "voided",
+    "is_voiding",
+    "credential_id",
+    "has_attachments",
+    "data",
+)
+
+
+def _claim_keys(tenant: str, items: list[Prepared]) -> set[str]:
+    """Insert the key rows of ids not stored yet; return the ids that were claimed."""
+    stored = items[0].row["stored"]
+    ids = [item.statement_id for item in items]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO traces_statementkey (tenant, statement_id, stored) "
+                "SELECT %s, unnest(%s::uuid[]), %s ON CONFLICT DO NOTHING RETURNING statement_id",
+                [tenant, ids, stored],
+            )
+            return {str(row[0]) for row in cursor.fetchall()}
+    taken = {
+        str(value)
+        for value in StatementKey.objects.filter(tenant=tenant, statement_id__in=ids).values_list(
+            "statement_id", flat=True
+        )
+    }
+    new = [statement_id for statement_id in ids if statement_id not in taken]
+    StatementKey.objects.bulk_create(
+        [StatementKey(tenant=tenant, statement_id=sid, stored=stored) for sid in new]
+    )
+    return set(new)
+
+
+def _insert(tenant: str, fresh: list[Prepared]) -> None:
+    """Insert the statements and their relation rows: COPY on PostgreSQL (ids drawn from the
+    sequence first, so that relation rows can be copied too), bulk INSERT elsewhere."""
+    if connection.vendor != "postgresql":
+        rows = [Statement(tenant=tenant, data=item.statement, **item.row) for item in fresh]
+        Statement.objects.bulk_create(rows)
+        StatementRelation.objects.bulk_create(
+            [
+                StatementRelation(statement_id=row.id, kind=kind, key=key)
+                for row, item in zip(rows, fresh, strict=True)
+                for kind, key in item.relations
+            ]
+        )
+        return
+    partitions.ensure_partition(fresh[0].row["stored"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('traces_statement', 'id')) FROM generate_series(1, %s)",
+            [len(fresh)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        pg = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with pg.copy(f"COPY traces_statement ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row_id, item in zip(ids, fresh, strict=True):
+                row = item.row
+                copy.write_row(
+                    (
+                        row_id,
+                        tenant,
+                        row["statement_id"],
+                        row["stored"],
+                        row["timestamp"],
+                        row["verb_id"],
+                        row["actor_key"],
+                        row["object_agent_key"],
+                        row["activity_id"],
+                        row["registration"],
+                        row["ref_target"],
+                        False,
+                        row["is_voiding"],
+                        row["credential_id"],
+                        row["has_attachments"],
+                        orjson.dumps(item.statement).decode(),
+                    )
+                )
+        relations = [
+            (row_id, kind, key)
+            for row_id, item in zip(ids, fresh, strict=True)
+            for kind, key in item.relations
+        ]
+        if relations:
+            with pg.copy("COPY traces_statementrelation (statement_id, kind, key) FROM STDIN") as copy:
+                for relation in relations:
+                    copy.write_row(relation)
+
+
+def prepare_batch(
+    raw_items: list, version: str, client: Client, *, partial: bool
+) -> tuple[list[Prepared], list]:
+    stored = now_ms()
+    prepared, rejected = [], []
+    for index, raw in enumerate(raw_items):
+        path = f"statements[{index}]" if len(raw_items) > 1 else "statement"
+        try:
+            prepared.append(prepare(raw, version, client, stored, path))
+        except XAPIValidationError as exc:
+            if not partial:
+                raise XAPIError(400, str(exc)) from exc
+            rejected.append(
+                {"index": index, "id": raw.get("id") if isinstance(raw, dict) else None, "error": str(exc)}
+            )
+    return prepared, rejected
+
+
+def signature_attachments(statement: dict) -> list[dict]:
+    return [a for a in statement.get("attachments", []) if a.get("usageType") == SIGNATURE_USAGE]
+
+
+# --- Retrieval ---------------------------------------------------------------------------------
+def agent_filter(agent: dict, related: bool) -> Q:
+    if conf.pseudonymise():
+        agent = agents.pseudonymise_agent(agent)
+    key = agents.agent_key(agent)
+    q = Q(actor_key=key) | Q(object_agent_key=key)
+    if related:
+        # EXISTS rather than IN: PostgreSQL then probes the relation index per candidate row
+        # instead of hashing every relation row once per partition.
+        q |= Exists(StatementRelation.objects.filter(statement_id=OuterRef("id"), kind="A", key=key))
+        account = agent.get("account") or {}
+        if account.get("homePage") == conf.authority_home_page():  # an LRS client as authority
+            from .models import Credential
+
+            credential = Credential.objects.filter(key=account.get("name")).first()
+            if credential is not None:
+                q |= Q(credential_id=credential.pk)
+    return q
+
+
+def forget_caches() -> None:
+    """Forget the per-process caches (tests flush the tables under them)."""
+    _known_definitions.clear()
+
+
+def activity_filter(activity_id: str, related: bool) -> Q:
+    q = Q(activity_id=activity_id)
+    if related:
+        q |= Exists(StatementRelation.objects.filter(statement_id=OuterRef("id"), kind="V", key=activity_id))
+    return q
+
+
+@dataclass
+class Query:
+    agent: dict | None = None
+    verb: str | None = None
+    activity: str | None = None
+    registration: str | None = None
+    related_activities: bool = False
+    related_agents: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 0
+    ascending: bool = False
+
+    def filter_q(self) -> Q | None:
+        parts = []
+        if self.agent is not None:
+            parts.append(agent_filter(self.agent, self.related_agents))
+        if self.verb is not None:
+            parts.append(Q(verb_id=self.verb))
+        if self.activity is not None:
+            parts.append(activity_filter(self.activity, self.related_activities))
+        if self.registration is not None:
+            parts.append(Q(registration=self.registration))
+        if not parts:
+            return None
+        q = parts[0]
+        for part in parts[1:]:
+            q &= part
+        return q
+
+
+def run_query(
+    client: Client, query: Query, cursor: dict | None, mine_only: bool
+) -> tuple[list[Statement], dict | None]:
+    """One page of results and the cursor of the next page (None at the end)."""
+    limit = query.limit or conf.page_size()
+    limit = min(limit, conf.max_page_size())
+    base = Statement.objects.filter(tenant=client.tenant, voided=False)
+    if mine_only:
+        base = base.filter(credential_id=client.credential_id)
+    if query.since is not None:
+        base = base.filter(stored__gt=query.since)
+    if query.until is not None:
+        base = base.filter(stored__lte=query.until)
+    cap = cursor["cap"] if cursor else None
+    if cap is None:
+        last = Statement.objects.order_by("-id").values_list("id", flat=True).first()
+        cap = last or 0
+    base = base.filter(id__lte=cap)
+    if cursor:
+        stored = datetime.fromisoformat(cursor["stored"])
+        if query.ascending:
+            base = base.filter(Q(stored__gt=stored) | Q(stored=stored, id__gt=cursor["id"]))
+        else:
+            base = base.filter(Q(stored__lt=stored) | Q(stored=stored, id__lt=cursor["id"]))
+    order = ("stored", "id") if query.ascending else ("-stored", "-id")
+    filter_q = query.filter_q()
+    if filter_q is None:
+        rows = list(base.order_by(*order)[: limit + 1])
+    else:
+        direct = base.filter(filter_q).order_by(*order)[: limit + 1]
+        targets = Statement.objects.filter(tenant=client.tenant, statement_id=OuterRef("ref_target")).filter(
+            filter_q
+        )
+        referencing = (
+            base.filter(ref_target__isnull=False).filter(Exists(targets)).order_by(*order)[: limit + 1]
+        )
+        merged = {row.id: row for row in [*direct, *referencing]}
+        rows = sorted(merged.values(), key=lambda r: (r.stored, r.id), reverse=not query.ascending)[
+            : limit + 1
+        ]
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = {"stored": rows[-1].stored.isoformat(), "id": rows[-1].id, "cap": cap}
+    return rows, next_cursor
+
+
+# --- Formats -----------------------------------------------------------------------------------
+def ids_agent(agent: dict) -> dict:
+    result = {}
+    if "objectType" in agent:
+        result["objectType"] = agent["objectType"]
+    for key in agents.IFIS:
+        if key in agent:
+            result[key] = agent[key]
+            break
+    else:
+        if "member" in agent:
+            result["member"] = [ids_agent(m) for m in agent["member"]]
+    return result
+
+
+def ids_activity(activity: dict) -> dict:
+    return {"id": activity["id"]}
+
+
+def format_ids(statement: dict) -> dict:
+    result = dict(statement)
+    result["actor"] = ids_agent(statement["actor"])
+    result["verb"] = {"id": statement["verb"]["id"]}
+    obj = statement["object"]
+    object_type = obj.get("objectType", "Activity")
+    if object_type == "Activity":
+        result["object"] = ids_activity(obj)
+    elif object_type in ("Agent", "Group"):
+        result["object"] = ids_agent(obj)
+    elif object_type == "SubStatement":
+        result["object"] = format_ids(obj)
+    if "authority" in statement:
+        result["authority"] = ids_agent(statement["authority"])
+    context = statement.get("context")
+    if context:
+        context = dict(context)
+        for key in ("instructor", "team"):
+            if key in context:
+                context[key] = ids_agent(context[key])
+        if "contextActivities" in context:
+            context["contextActivities"] = {
+                key: [ids_activity(a) for a in _activity_ids(value)]
+                for key, value in context["contextActivities"].items()
+            }
+        if "contextAgents" in context:
+            context["contextAgents"] = [
+                {**c, "agent": ids_agent(c["agent"])} for c in context["contextAgents"]
+            ]
+        if "contextGroups" in context:
+            context["contextGroups"] = [
+                {**c, "group": ids_agent(c["group"])} for c in context["contextGroups"]
+            ]
+        result["context"] = context
+    return result
+
+
+def pick_language(language_map: dict, languages: list[str]) -> dict:
+    if not isinstance(language_map, dict) or not language_map:
+        return language_map
+    lowered = {key.lower(): key for key in language_map}
+    for language in languages:
+        language = language.lower()
+        if language in lowered:
+            key = lowered[language]
+            return {key: language_map[key]}
+        for candidate_lower, key in lowered.items():
+            if candidate_lower.split("-")[0] == language.split("-")[0]:
+                return {key: language_map[key]}
+    if "und" in language_map:
+        return {"und": language_map["und"]}
+    key = next(iter(language_map))
+    return {key: language_map[key]}
+
+
+def canonical_definition(definition: dict, languages: list[str]) -> dict:
+    result = dict(definition)
+    for key in ("name", "description"):
+        if key in result:
+            result[key] = pick_language(result[key], languages)
+    for key in ("choices", "scale", "source", "target", "steps"):
+        if isinstance(result.get(key), list):
+            result[key] = [
+                {**c, "description": pick_language(c["description"], languages)} if "description" in c else c
+                for c in result[key]
+            ]
+    return result
+
+
+def _canonical_activity(activity: dict, languages: list[str]) -> dict:
+    if "definition" in activity:
+        return {**activity, "definition": canonical_definition(activity["definition"], languages)}
+    return activity
+
+
+def format_canonical(statement: dict, languages: list[str]) -> dict:
+    result = dict(statement)
+    verb = dict(statement["verb"])
+    if "display" in verb:
+        verb["display"] = pick_language(verb["display"], languages)
+    result["verb"] = verb
+    obj = statement["object"]
+    object_type = obj.get("objectType", "Activity")
+    if object_type == "Activity":
+        result["object"] = _canonical_activity(obj, languages)
+    elif object_type == "SubStatement":
+        result["object"] = format_canonical(obj, languages)
+    context = statement.get("context")
+    if context and "contextActivities" in context:
+        context = dict(context)
+        context["contextActivities"] = {
+            key: (
+                [_canonical_activity(a, languages) for a in value]
+                if isinstance(value, list)
+                else _canonical_activity(value, languages)
+            )
+            for key, value in context["contextActivities"].items()
+        }
+        result["context"] = context
+    if "attachments" in statement:
+        result["attachments"] = [
+            {
+                **a,
+                **({"display": pick_language(a["display"], languages)} if "display" in a else {}),
+                **({"description": pick_language(a["description"], languages)} if "description" in a else {}),
+            }
+            for a in statement["attachments"]
+        ]
+    return result
+
+
+def render(statement: dict, fmt: str, languages: list[str]) -> dict:
+    if fmt == "ids":
+        return format_ids(statement)
+    if fmt == "canonical":
+        return format_canonical(statement, languages)
+    return statement
