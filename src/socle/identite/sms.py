@@ -7,6 +7,7 @@ its operator's HTTP API behind the same `send(to, message)` interface.
 
 from __future__ import annotations
 
+import abc
 import logging
 from dataclasses import dataclass
 
@@ -26,9 +27,12 @@ class SmsMessage:
 outbox: list[SmsMessage] = []
 
 
-class BaseBackend:
+class BaseBackend(abc.ABC):
+    """An SMS gateway: subclass it for an operator's HTTP API and name it in the settings."""
+
+    @abc.abstractmethod
     def send(self, to: str, body: str) -> None:
-        raise NotImplementedError
+        """Send `body` to the mobile number `to` (E.164 or French national format)."""
 
 
 class ConsoleBackend(BaseBackend):

@@ -5,6 +5,7 @@ Rows are tuples in the order of the `cols` given, without the TrackedModel bookk
 refer to (Person, ClassGroup, Etablissement) are reserved up front with `reserve()` so that the
 generator can write every table of a chunk without reading anything back."""
 
+import abc
 import time
 from collections.abc import Iterable, Sequence
 
@@ -17,7 +18,9 @@ SOURCE = "demo"
 RESERVE_LOCK = 0x50C1E_DE30  # advisory lock key of id reservations
 
 
-class Writer:
+class Writer(abc.ABC):
+    """Writes generated rows: COPY on PostgreSQL, bulk_create elsewhere (subclasses below)."""
+
     def __init__(self, source: str = SOURCE):
         self.now = timezone.now()
         self.tracked_tail = (source, RecordStatus.ACTIVE.value, self.now)
@@ -36,11 +39,13 @@ class Writer:
         self.counts[key] = self.counts.get(key, 0) + n
         self.seconds[key] = self.seconds.get(key, 0.0) + time.perf_counter() - started
 
+    @abc.abstractmethod
     def reserve(self, model, n: int) -> list[int]:
-        raise NotImplementedError
+        """Reserve `n` primary keys of `model`'s table, in order."""
 
+    @abc.abstractmethod
     def write(self, model, cols: Sequence[str], rows: Iterable[tuple]) -> None:
-        raise NotImplementedError
+        """Write `rows` (values for `cols`, then the tracked-record tail) into `model`'s table."""
 
 
 class CopyWriter(Writer):
