@@ -17,17 +17,15 @@ import argparse
 import json
 import os
 import random
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import ROOT, ensure_database, rss_mib, run_child
+
 sys.path.insert(0, str(ROOT / "src"))
 
-SETTINGS = "socle.settings.bench"
 PUPILS, STAFF, GUARDIANS_PER_PUPIL = 800, 60, 1.2
 PER_SCHOOL = PUPILS + STAFF + int(PUPILS * GUARDIANS_PER_PUPIL)
 CLASSES = ("6A", "6B", "6C", "6D", "5A", "5B", "5C", "5D", "4A", "4B", "4C", "4D", "3A", "3B", "3C", "3D")
@@ -35,34 +33,6 @@ GROUPS = ("LAT", "ESP1", "ESP2", "ALL1")
 SUBJECTS = ("030201", "061300", "020700", "040600", "043100")
 MEF = "10010012110"
 DATE = "20250915"
-
-
-def _child_env() -> dict:
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE=SETTINGS)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
-    return env
-
-
-def _run_child(*args: str) -> dict:
-    completed = subprocess.run(
-        [sys.executable, __file__, "--child", *args],
-        env=_child_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"benchmark child {args} failed:\n{completed.stderr[-4000:]}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
-
-
-def _ensure_database() -> None:
-    import psycopg
-
-    base, name = os.environ["DATABASE_URL"].rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 # --- Generation (parent) -----------------------------------------------------------------------
@@ -212,10 +182,6 @@ def generate(directory: Path, persons: int, seed: int = 1) -> dict:
 
 
 # --- Child side (Django is set up here only) ---------------------------------------------------
-def _rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _child(command: str, argument: str | None) -> dict:
     import django
 
@@ -253,7 +219,7 @@ def _child(command: str, argument: str | None) -> dict:
     from socle.echanges.importers.aaf import import_aaf
 
     paths = sorted(Path(argument).iterdir())
-    baseline = _rss_mib()
+    baseline = rss_mib()
     cpu_started = time.process_time()
     started = time.perf_counter()
     report = import_aaf(paths, actor_label="bench")
@@ -268,7 +234,7 @@ def _child(command: str, argument: str | None) -> dict:
         "records_per_second": round(read / elapsed),
         "importer_cpu_seconds": round(cpu, 1),
         "records_per_importer_cpu_second": round(read / cpu),
-        "peak_rss_mib": round(_rss_mib(), 1),
+        "peak_rss_mib": round(rss_mib(), 1),
         "rss_before_import_mib": round(baseline, 1),
         "rejected": report.rejected,
         "counts": {k: v for k, v in report.counts.items() if not k.endswith("_read")},
@@ -283,14 +249,14 @@ def main(argv: list[str] | None = None) -> dict:
     args, _ = parser.parse_known_args(argv or [])
     if "DATABASE_URL" not in os.environ:
         raise SystemExit("set DATABASE_URL=postgres://user@host:port/socle_bench_aaf")
-    _ensure_database()
+    ensure_database()
     with tempfile.TemporaryDirectory(prefix="bench_aaf_") as directory:
         started = time.perf_counter()
         generated = generate(Path(directory), args.persons)
         generated["generation_seconds"] = round(time.perf_counter() - started, 1)
         print(f"generated {generated}", flush=True)
-        _run_child("prepare", str(generated["schools"]))
-        first = _run_child("import", directory)
+        run_child(__file__, "prepare", str(generated["schools"]))
+        first = run_child(__file__, "import", directory)
         print(
             f"first import: {first['records_read']} records in {first['seconds']} s = "
             f"{first['records_per_second']} records/s, peak RSS {first['peak_rss_mib']} MiB "
@@ -303,7 +269,7 @@ def main(argv: list[str] | None = None) -> dict:
             "first_import": first,
         }
         if not args.no_reimport:
-            again = _run_child("import", directory)
+            again = run_child(__file__, "import", directory)
             figures["reimport"] = again
             print(
                 f"re-import (idempotent): {again['records_per_second']} records/s in {again['seconds']} s, "

@@ -11,55 +11,17 @@ never sets Django up. `main()` returns the figures for benchmarks/run.py."""
 import argparse
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import ROOT, ensure_database, rss_mib, run_child
+
 sys.path.insert(0, str(ROOT / "src"))
-
-SETTINGS = "socle.settings.bench"
-
-
-def _child_env() -> dict:
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE=SETTINGS)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
-    return env
-
-
-def _run_child(*args: str) -> dict:
-    completed = subprocess.run(
-        [sys.executable, __file__, "--child", *args],
-        env=_child_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"benchmark child {args} failed:\n{completed.stderr}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
-
-
-def _ensure_database() -> None:
-    import psycopg
-
-    url = os.environ["DATABASE_URL"]
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 # --- Child side (Django is set up here only) ---------------------------------------------------
-def _rss_mib() -> float:
-    # ru_maxrss is in KiB on Linux.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _child(command: str, path: str | None) -> dict:
     import django
 
@@ -78,7 +40,7 @@ def _child(command: str, path: str | None) -> dict:
 
     from socle.referentiel.importers.annuaire import import_annuaire
 
-    baseline = _rss_mib()
+    baseline = rss_mib()
     cpu_started = time.process_time()
     started = time.perf_counter()
     result = import_annuaire(path, actor_label="bench")
@@ -94,7 +56,7 @@ def _child(command: str, path: str | None) -> dict:
         "rows_per_second": round(result.counts["read"] / elapsed),
         "importer_cpu_seconds": round(cpu, 2),
         "rows_per_importer_cpu_second": round(result.counts["read"] / cpu),
-        "peak_rss_mib": round(_rss_mib(), 1),
+        "peak_rss_mib": round(rss_mib(), 1),
         "rss_before_import_mib": round(baseline, 1),
         "counts": counts,
     }
@@ -111,7 +73,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     from socle.referentiel.importers.annuaire_synthetic import national_rows, write_annuaire
 
-    _ensure_database()
+    ensure_database()
     figures: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench_annuaire_") as directory:
         for label, rows in (("national", args.rows), (f"national_x{args.factor}", args.rows * args.factor)):
@@ -119,8 +81,8 @@ def main(argv: list[str] | None = None) -> dict:
             started = time.perf_counter()
             write_annuaire(path, national_rows(rows))
             generated = time.perf_counter() - started
-            _run_child("prepare")
-            first = _run_child("import", str(path))
+            run_child(__file__, "prepare")
+            first = run_child(__file__, "import", str(path))
             figures[label] = {
                 "rows": rows,
                 "file_mib": round(path.stat().st_size / 2**20, 1),
@@ -135,7 +97,7 @@ def main(argv: list[str] | None = None) -> dict:
                 flush=True,
             )
             if label == "national":
-                again = _run_child("import", str(path))  # idempotent re-import: everything unchanged
+                again = run_child(__file__, "import", str(path))  # idempotent re-import: everything unchanged
                 figures[label]["reimport"] = again
                 print(
                     f"{label}: re-import (all unchanged) {again['rows_per_second']} rows/s in "

@@ -21,29 +21,12 @@ import http.client
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SETTINGS = "socle.settings.bench"
-
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from _common import ROOT, SETTINGS, free_port, percentile, setup_django, wait_for
 
 
 def populate(classes: int, pupils_per_class: int = 25, teachers_per_class: int = 3, seed: int = 1) -> dict:
@@ -138,24 +121,6 @@ def populate(classes: int, pupils_per_class: int = 25, teachers_per_class: int =
     }
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
-
-
-def _wait_for(port: int, process: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"runserver exited with code {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("runserver did not start in time")
-
-
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -167,7 +132,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seed", type=int, default=1)
     args, _ = parser.parse_known_args(argv)
 
-    _setup_django()
+    setup_django()
     from django.core.management import call_command
     from django.db import connection
 
@@ -198,7 +163,7 @@ def main(argv: list[str] | None = None) -> dict:
     token, secret = ApiToken.issue(
         f"bench-api-{os.getpid()}-{int(time.time())}", ["referentiel:read", "referentiel:read:persons"]
     )
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "PYTHONPATH": str(ROOT / "src")}
     server = subprocess.Popen(
         [sys.executable, "-m", "socle.cli", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
@@ -212,7 +177,7 @@ def main(argv: list[str] | None = None) -> dict:
     pupils_seen: list[int] = []
     statuses: dict[int, int] = {}
     try:
-        _wait_for(port, server)
+        wait_for(port, server)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         headers = {"Authorization": f"Bearer {secret}", "Accept": "application/json"}
         query = f"?limit={args.limit}" if args.limit else ""
@@ -251,9 +216,9 @@ def main(argv: list[str] | None = None) -> dict:
         "classes_sampled_from": len(candidates),
         "enrolment_rows": enrolment_rows,
         "pupils_per_response_mean": round(statistics.mean(pupils_seen), 1) if pupils_seen else 0,
-        "p50_ms": round(_percentile(latencies, 0.50), 2),
-        "p95_ms": round(_percentile(latencies, 0.95), 2),
-        "p99_ms": round(_percentile(latencies, 0.99), 2),
+        "p50_ms": round(percentile(latencies, 0.50), 2),
+        "p95_ms": round(percentile(latencies, 0.95), 2),
+        "p99_ms": round(percentile(latencies, 0.99), 2),
         "mean_ms": round(statistics.mean(latencies), 2),
         "max_ms": round(max(latencies), 2),
         "populated": populated,

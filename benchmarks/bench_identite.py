@@ -18,47 +18,18 @@ import argparse
 import http.client
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
 from http.cookies import SimpleCookie
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[1]
-SETTINGS = "socle.settings.bench"
+from _common import ROOT, SETTINGS, free_port, setup_django, wait_for
+
 PASSWORD = "bench: une phrase de passe assez longue"  # noqa: S105
 LOGIN = "/identite/connexion/"
-
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(port: int, process: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"runserver exited with code {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("runserver did not start in time")
 
 
 def argon2_parameters() -> dict:
@@ -151,7 +122,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured logins first (default 3)")
     args, _ = parser.parse_known_args(argv)
 
-    _setup_django()
+    setup_django()
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
@@ -178,7 +149,7 @@ def main(argv: list[str] | None = None) -> dict:
             user=user, defaults={"kind": AccountKind.GUARDIAN, "state": AccountState.ACTIVE}
         )
 
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "PYTHONPATH": str(ROOT / "src")}
     server = subprocess.Popen(
         [sys.executable, "-m", "socle.cli", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
@@ -189,7 +160,7 @@ def main(argv: list[str] | None = None) -> dict:
     )
     runs = []
     try:
-        _wait_for(port, server)
+        wait_for(port, server)
         for _ in range(args.warmup):
             log_in_once(port, usernames[0])
         for clients in (1, 2):

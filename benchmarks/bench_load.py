@@ -22,6 +22,8 @@ import threading
 import time
 from pathlib import Path
 
+from _common import ensure_database
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/socle_bench_load"
 TABLES = [
@@ -48,15 +50,6 @@ def _django() -> None:
     import django
 
     django.setup()
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 # --- Child: one load -----------------------------------------------------------------------------

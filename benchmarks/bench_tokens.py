@@ -25,50 +25,16 @@ import http.client
 import json
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[1]
-SETTINGS = "socle.settings.bench"
+from _common import ROOT, SETTINGS, free_port, percentile, setup_django, wait_for
+
 SECRET = "bench-secret-" + "z" * 40
-
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(port: int, process: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"runserver exited with code {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("runserver did not start in time")
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
 def _fixtures(run_id: str):
@@ -188,8 +154,8 @@ def _run(port: int, client_id: str, forms: list[dict], concurrency: int) -> tupl
         "concurrency": concurrency,
         "statuses": statuses,
         "requests_per_s": round(len(latencies) / wall, 1),
-        "p50_ms": round(_percentile(latencies, 0.50), 1),
-        "p95_ms": round(_percentile(latencies, 0.95), 1),
+        "p50_ms": round(percentile(latencies, 0.50), 1),
+        "p95_ms": round(percentile(latencies, 0.95), 1),
         "mean_ms": round(statistics.mean(latencies), 1),
     }
     return figures, bodies
@@ -203,14 +169,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--concurrency", type=int, default=4, help="parallel connections (default 4)")
     args, _ = parser.parse_known_args(argv)
 
-    _setup_django()
+    setup_django()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
     run_id = f"{os.getpid()}-{int(time.time())}"
     user, web, machine = _fixtures(run_id)
     redirect_uri = web.redirect_uris
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "PYTHONPATH": str(ROOT / "src")}
     server = subprocess.Popen(
         [sys.executable, "-m", "socle.cli", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
@@ -221,7 +187,7 @@ def main(argv: list[str] | None = None) -> dict:
     )
     results: dict = {}
     try:
-        _wait_for(port, server)
+        wait_for(port, server)
         # warm-up (imports, key loading, connection pools)
         _run(port, machine.client_id, [{"grant_type": "client_credentials"}] * 10, 1)
         for concurrency in sorted({1, args.concurrency}):
