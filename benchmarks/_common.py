@@ -16,6 +16,10 @@ SETTINGS = "socle.settings.bench"
 
 
 def setup_django() -> None:
+    """Set Django up on DATABASE_URL, creating that database first if needed: `make bench`
+    gives each benchmark its own database, which does not exist on a fresh server."""
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        ensure_database()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
     sys.path.insert(0, str(ROOT / "src"))
     import django
