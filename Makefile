@@ -27,6 +27,7 @@ run: install
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli migrate --no-input
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli demo-data --scale tiny --seed 1
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli provision-demo-accounts
+	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli demo-bricks
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli demo-logins --url http://127.0.0.1:8000/
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli runserver 127.0.0.1:8000
 

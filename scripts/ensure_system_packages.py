@@ -10,7 +10,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _system import apt_install
 
 # binary -> Debian package
-REQUIRED = {"xmlsec1": "xmlsec1"}
+# java: Apache Spark (Pilotage engine-equivalence tests, national-scale computation) runs on a JVM.
+REQUIRED = {"xmlsec1": "xmlsec1", "java": "default-jre-headless"}
 
 
 if __name__ == "__main__":

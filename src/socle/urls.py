@@ -19,6 +19,15 @@ urlpatterns = [
     path("cas/", include("socle.identite.cas.urls")),
     path("saml/", include("socle.identite.saml.urls")),
     path("federation/", include("socle.identite.federation.urls")),
+    # Ressources: catalogue, médiacentre, console d'affectation; the GAR-like subscription web
+    # service keeps the real GAR's path shape.
+    path("ressources/", include("socle.ressources.urls")),
+    path("ressources/acces/", include("socle.ressources.gar.urls")),
+    path("abonnements-ws/", include("socle.ressources.gar.ws_urls")),
+    path("vie-scolaire/", include("socle.viescolaire.urls")),
+    path("vie-scolaire/diffusion/", include("socle.viescolaire.diffusion.urls")),
+    path("pilotage/", include("socle.pilotage.urls")),
+    path("pilotage/collecte/", include("socle.pilotage.collecte.urls")),
 ]
 
 # The 500 page goes through the common base template without touching the database.

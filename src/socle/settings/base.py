@@ -276,3 +276,22 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
+
+# --- Ressources, Vie scolaire, Pilotage --------------------------------------------------------
+INSTALLED_APPS += [
+    # Background work through Django's tasks API (django-tasks backport); the database backend
+    # needs no broker, so the embedded default works out of the box (worker: `socle db_worker`).
+    "django_tasks",
+    "django_tasks_db",
+    "socle.ressources",
+    "socle.ressources.gar",
+    "socle.viescolaire",
+    "socle.viescolaire.diffusion",
+    "socle.pilotage",
+    "socle.pilotage.collecte",
+]
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("SOCLE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}

@@ -17,12 +17,22 @@ from django.utils import timezone
 
 from socle.core.models import ApiToken
 
-# The scopes the platform's APIs check. An unknown scope is refused at creation, so that a typo
-# does not yield a token that silently grants nothing.
-KNOWN_SCOPES = {
+# The scopes the platform's APIs check: core's own plus those a brick declares as `api_scopes`
+# (a dict scope -> description) on its AppConfig. An unknown scope is refused at creation, so that
+# a typo does not yield a token that silently grants nothing.
+CORE_SCOPES = {
     "referentiel:read": "territories, schools, classes, names of pupils and teachers",
     "referentiel:read:persons": "pupils' INE, birth date and sex; contact channels (with referentiel:read)",
 }
+
+
+def known_scopes() -> dict[str, str]:
+    from django.apps import apps
+
+    scopes = dict(CORE_SCOPES)
+    for config in apps.get_app_configs():
+        scopes.update(getattr(config, "api_scopes", {}))
+    return scopes
 
 
 class Command(BaseCommand):
@@ -38,7 +48,7 @@ class Command(BaseCommand):
             dest="scopes",
             action="append",
             required=True,
-            choices=sorted(KNOWN_SCOPES),
+            choices=sorted(known_scopes()),
             help="Scope granted (repeat for several)",
         )
         create.add_argument(

@@ -1,0 +1,3 @@
+"""The GAR-like subscription web service (/abonnements-ws/), filled in by the brick."""
+
+urlpatterns: list = []

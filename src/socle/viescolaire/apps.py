@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ViescolaireConfig(AppConfig):
+    name = "socle.viescolaire"
+    label = "viescolaire"
+    verbose_name = _("School life — messages, homework, marks")
+    default_auto_field = "django.db.models.BigAutoField"
