@@ -29,6 +29,10 @@ run: install
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli provision-demo-accounts
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli demo-bricks
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli demo-logins --url http://127.0.0.1:8000/
+	# The background worker (django.tasks, database backend: no broker) delivers what quiet hours
+	# held; it stops with the server.
+	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli db_worker --queue-name '*' --interval 5 --no-reload & \
+	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli runserver 127.0.0.1:8000
 
 ## Run the whole test suite against a real PostgreSQL server and headless Chromium

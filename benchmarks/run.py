@@ -20,6 +20,8 @@ BENCHMARKS = {
     "identite": "bench_identite",  # logins/s through the real form, with the Argon2 cost
     "tokens": "bench_tokens",  # OIDC token endpoint requests/s
     "traces": "bench_traces",  # xAPI POST throughput vs Ralph and the COPY ceiling, GET latency
+    "pilotage": "bench_pilotage",  # indicators at national scale on DuckDB and Spark: time, peak RSS
+    "pilotage_latency": "bench_pilotage_latency",  # territory view (API, pages) at national scale: p50/p95
 }
 # The API is measured on the académie-scale world that the load benchmark leaves behind.
 DATABASE_OF = {"api": "load"}

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from socle.referentiel.api import api as referentiel_api
+from socle.ressources.api import api as ressources_api
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -22,6 +23,7 @@ urlpatterns = [
     # Ressources: catalogue, médiacentre, console d'affectation; the GAR-like subscription web
     # service keeps the real GAR's path shape.
     path("ressources/", include("socle.ressources.urls")),
+    path("api/ressources/", ressources_api.urls),
     path("ressources/acces/", include("socle.ressources.gar.urls")),
     path("abonnements-ws/", include("socle.ressources.gar.ws_urls")),
     path("vie-scolaire/", include("socle.viescolaire.urls")),

@@ -63,6 +63,19 @@ def test_create_refuses_bad_input(args, message):
     assert not ApiToken.objects.exists()
 
 
+def test_create_for_a_user_binds_the_token_to_that_account():
+    from django.contrib.auth import get_user_model
+
+    officer = get_user_model().objects.create_user("officer-35", password="x" * 16)
+    out, _ = run("create", "--name", "dept35", "--scope", "pilotage:declare", "--user", "officer-35")
+    assert ApiToken.authenticate(out.strip()).created_by == officer
+    with pytest.raises(CommandError, match="no active account named 'nobody'"):
+        run("create", "--name", "other", "--scope", "pilotage:read", "--user", "nobody")
+    assert not ApiToken.objects.filter(name="other").exists()
+    # Scopes declared by the bricks' AppConfig.api_scopes are accepted like core's own.
+    assert ApiToken.objects.get(name="dept35").scopes == ["pilotage:declare"]
+
+
 def test_create_refuses_a_duplicate_name():
     run("create", "--name", "dup", "--scope", "referentiel:read")
     with pytest.raises(CommandError, match="already exists"):

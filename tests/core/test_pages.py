@@ -73,14 +73,22 @@ def test_set_language_switches_to_english_and_back(client):
 
 # --- Home --------------------------------------------------------------------------------------
 @pytest.mark.django_db
-def test_home_presents_the_six_bricks_and_links_only_the_registry(client):
+def test_home_presents_the_six_bricks_and_links_those_with_pages(client):
     response = client.get("/")
     html = html_of(response)
     names = ["Référentiel", "Identité", "Ressources", "Traces", "Pilotage", "Vie scolaire"]
     for name in names:
         assert f'<h3 class="fr-card__title">{name}</h3>' in html or f">{name}</a></h3>" in html
-    assert '<h3 class="fr-card__title"><a href="/referentiel/etablissements/">Référentiel</a></h3>' in html
-    assert html.count('class="fr-card__title"><a ') == 1
+    linked = {
+        "/referentiel/etablissements/": "Référentiel",
+        "/ressources/": "Ressources",
+        "/pilotage/": "Pilotage",
+        "/vie-scolaire/": "Vie scolaire",
+    }
+    for url, name in linked.items():
+        assert f'<h3 class="fr-card__title"><a href="{url}">{name}</a></h3>' in html
+    # Identité and Traces are protocols (OIDC/CAS/SAML, xAPI), not pages: not linked.
+    assert html.count('class="fr-card__title"><a ') == len(linked)
 
 
 @pytest.mark.django_db

@@ -10,6 +10,10 @@ from django.utils.translation import gettext_lazy as _
 MAIN_NAVIGATION = [
     (_("Home"), "core:home"),
     (_("Registry"), "referentiel:school_list"),
+    (_("Resources"), "ressources:search"),
+    (_("My resources"), "ressources_gar:mediacentre"),
+    (_("School life"), "viescolaire:inbox"),
+    (_("Steering"), "pilotage:dashboard"),
 ]
 
 

@@ -36,6 +36,7 @@ BRICKS = [
     Brick(
         _("Resources"),
         _("Access to digital educational resources, with pseudonymous identifiers and minimal data."),
+        "ressources:search",
     ),
     Brick(
         _("Traces"),
@@ -44,10 +45,12 @@ BRICKS = [
     Brick(
         _("Steering"),
         _("Shared indicators for schools, territories and the ministry, with small cells suppressed."),
+        "pilotage:dashboard",
     ),
     Brick(
         _("School life"),
         _("School–family communication that holds messages during evening and weekend quiet hours."),
+        "viescolaire:inbox",
     ),
 ]
 

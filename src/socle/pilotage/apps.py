@@ -7,3 +7,4 @@ class PilotageConfig(AppConfig):
     label = "pilotage"
     verbose_name = _("Steering — indicators")
     default_auto_field = "django.db.models.BigAutoField"
+    # The API's token scopes (pilotage:read, pilotage:declare) are declared by socle.pilotage.collecte.

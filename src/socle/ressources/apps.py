@@ -7,3 +7,9 @@ class RessourcesConfig(AppConfig):
     label = "ressources"
     verbose_name = _("Resources — catalogue")
     default_auto_field = "django.db.models.BigAutoField"
+    # Scopes of the catalogue API (/api/ressources/), accepted by `socle api-token create --scope`.
+    api_scopes = {
+        "ressources:read": "Search the catalogue of qualified resources and read their notices",
+        "ressources:submit": "Submit notices for the providers the token is linked to",
+        "ressources:review": "Review submitted notices: qualify or refuse them (ministry)",
+    }

@@ -295,3 +295,11 @@ TASKS = {
         "BACKEND": os.environ.get("SOCLE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# Open data (socle.pilotage.opendata): minimum persons behind a published cell; public URL of the
+# files (DCAT download URLs). See docs/pilotage-opendata.md.
+SOCLE_OPENDATA_MIN_PERSONS = int(os.environ.get("SOCLE_OPENDATA_MIN_PERSONS", "10"))
+SOCLE_OPENDATA_BASE_URL = os.environ.get("SOCLE_OPENDATA_BASE_URL", "")
+# Ressources (socle.ressources.gar): retention of the pseudonymous access log, and whether the
+# client-certificate headers set by the mTLS proxy are trusted (on only behind that proxy).
+SOCLE_GAR_ACCESS_LOG_DAYS = int(os.environ.get("SOCLE_GAR_ACCESS_LOG_DAYS", "400"))
+SOCLE_GAR_TRUST_CERT_HEADER = os.environ.get("SOCLE_GAR_TRUST_CERT_HEADER", "") == "1"

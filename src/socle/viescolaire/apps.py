@@ -7,3 +7,9 @@ class ViescolaireConfig(AppConfig):
     label = "viescolaire"
     verbose_name = _("School life — messages, homework, marks")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registered here so that the delivery worker process renders our notifications too.
+        from .notifications import register
+
+        register()

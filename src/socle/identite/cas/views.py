@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from socle.identite import access_policies
 from socle.identite.oidc.identity import released_attributes, subject_for
 from socle.identite.oidc.validators import user_may_sign_in
 
@@ -71,6 +72,11 @@ def login(request):
         return redirect_to_login(request.get_full_path())
     if not user_may_sign_in(request.user):
         return _error(request, _("This account cannot sign in to services."), status=403)
+    # --- access policies (socle.identite.access_policies): e.g. a resource needs an assignment
+    decision = access_policies.decide(request.user, "cas", service_url)
+    if decision is not None and not decision.allowed:
+        return _error(request, decision.message, status=403)
+    # --- end access policies
     fresh = bool(request.session.pop(PENDING_LOGIN, False))
     if request.session.session_key is None:
         request.session.save()
@@ -135,7 +141,14 @@ def _validate(request, *, with_attributes: bool) -> HttpResponse:
     if not ticket.service.enabled or not user_may_sign_in(ticket.user):
         return _xml(xml.failure("INVALID_TICKET", f"Ticket {ticket_value} not recognized"))
     service = ticket.service
+    # --- access policies: checked again at release (an assignment may have ended meanwhile)
+    decision = access_policies.decide(ticket.user, "cas", ticket.service_url)
+    if decision is not None and not decision.allowed:
+        return _xml(xml.failure("UNAUTHORIZED_SERVICE", decision.message))
+    # --- end access policies
     user_id = subject_for(ticket.user, service.subject_audience)
+    if decision is not None and decision.subject:
+        user_id = decision.subject
     attributes = None
     if with_attributes:
         attributes = {
@@ -143,7 +156,14 @@ def _validate(request, *, with_attributes: bool) -> HttpResponse:
             "longTermAuthenticationRequestTokenUsed": ["false"],
             "isFromNewLogin": ["true" if ticket.from_new_login else "false"],
         }
-        attributes.update(released_attributes(ticket.user, service.subject_audience, service.attribute_names))
+        if decision is not None and decision.attributes is not None:
+            attributes.update(decision.attributes)
+        else:
+            attributes.update(
+                released_attributes(ticket.user, service.subject_audience, service.attribute_names)
+            )
+    if decision is not None:
+        decision.released()
     return _xml(xml.success(user_id, attributes))
 
 

@@ -24,6 +24,7 @@ from saml2.saml import AUTHN_PASSWORD_PROTECTED, NAMEID_FORMAT_PERSISTENT, NameI
 from saml2.sigver import SignatureError
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
+from socle.identite import access_policies
 from socle.identite.oidc.identity import released_attributes, subject_for
 from socle.identite.oidc.issuer import issuer
 from socle.identite.oidc.validators import user_may_sign_in
@@ -146,6 +147,11 @@ def _complete(request, pending) -> HttpResponse:
     server, parsed, sp = checked
     if not user_may_sign_in(request.user):
         return _error(request, _("This account cannot sign in to services."), status=403)
+    # --- access policies (socle.identite.access_policies): e.g. a resource needs an assignment
+    decision = access_policies.decide(request.user, "saml", sp.entity_id)
+    if decision is not None and not decision.allowed:
+        return _error(request, decision.message, status=403)
+    # --- end access policies
     try:
         args = server.response_args(parsed.message, [BINDING_HTTP_POST])
     except (UnknownPrincipal, UnsupportedBinding) as error:
@@ -155,11 +161,16 @@ def _complete(request, pending) -> HttpResponse:
         format=NAMEID_FORMAT_PERSISTENT,
         name_qualifier=server.config.entityid,
         sp_name_qualifier=sp.entity_id,
-        text=subject_for(request.user, sp.entity_id),
+        text=(decision.subject if decision is not None and decision.subject else None)
+        or subject_for(request.user, sp.entity_id),
     )
     encrypt = sp.encrypt_assertions and bool(server.metadata.certs(sp.entity_id, "spsso", use="encryption"))
     response = server.create_authn_response(
-        identity=saml_identity(request.user, sp),
+        identity=(
+            decision.attributes
+            if decision is not None and decision.attributes is not None
+            else saml_identity(request.user, sp)
+        ),
         in_response_to=args["in_response_to"],
         destination=args["destination"],
         sp_entity_id=sp.entity_id,
@@ -172,6 +183,8 @@ def _complete(request, pending) -> HttpResponse:
         encrypt_assertion=encrypt,
         encrypt_assertion_self_contained=True,
     )
+    if decision is not None:
+        decision.released()
     return _post_form(request, args["destination"], "SAMLResponse", str(response), pending["relay_state"])
 
 

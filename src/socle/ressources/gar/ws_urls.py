@@ -1,3 +1,12 @@
-"""The GAR-like subscription web service (/abonnements-ws/), filled in by the brick."""
+"""The GAR-like subscription web service (/abonnements-ws/): see ws_views."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import ws_views
+
+urlpatterns = [
+    path("abonnements", ws_views.subscription_list, name="gar-ws-list"),
+    path("etablissements/etablissements.xml", ws_views.school_list, name="gar-ws-schools"),
+    path("affectations/affectations.csv", ws_views.assignment_counts, name="gar-ws-counts"),
+    path("<str:subscription_id>", ws_views.subscription, name="gar-ws-subscription"),
+]

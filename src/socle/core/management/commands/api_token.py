@@ -1,7 +1,7 @@
 """`socle api-token create|list|revoke`: operator bearer tokens for the JSON APIs.
 
     socle api-token create --name ent-bretagne --scope referentiel:read [--scope referentiel:read:persons] \
-        [--expires-days 365]
+        [--expires-days 365] [--user USERNAME]
     socle api-token list
     socle api-token revoke --name ent-bretagne
 
@@ -54,6 +54,12 @@ class Command(BaseCommand):
         create.add_argument(
             "--expires-days", type=int, default=None, help="Expire after D days (default never)"
         )
+        create.add_argument(
+            "--user",
+            default=None,
+            help="Acts for this account (its roles scope what the token sees and is recorded as the "
+            "author of what it writes); default: an operator token bound to no person",
+        )
         sub.add_parser("list", help="List tokens (never the secrets)", called_from_command_line=cli)
         revoke = sub.add_parser("revoke", help="Revoke a token by name", called_from_command_line=cli)
         revoke.add_argument("--name", required=True)
@@ -61,20 +67,28 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         action = options["action"]
         if action == "create":
-            self._create(options["name"], options["scopes"], options["expires_days"])
+            self._create(options["name"], options["scopes"], options["expires_days"], options["user"])
         elif action == "list":
             self._list()
         else:
             self._revoke(options["name"])
 
-    def _create(self, name: str, scopes: list[str], expires_days: int | None) -> None:
+    def _create(self, name: str, scopes: list[str], expires_days: int | None, username: str | None) -> None:
         if expires_days is not None and expires_days <= 0:
             raise CommandError("--expires-days must be a positive number of days")
+        extra = {}
+        if username is not None:
+            from django.contrib.auth import get_user_model
+
+            user = get_user_model().objects.filter(username=username, is_active=True).first()
+            if user is None:
+                raise CommandError(f"--user: no active account named {username!r}")
+            extra["created_by"] = user
         if "referentiel:read:persons" in scopes and "referentiel:read" not in scopes:
             raise CommandError("referentiel:read:persons only adds fields: grant referentiel:read as well")
         expires_at = timezone.now() + dt.timedelta(days=expires_days) if expires_days else None
         try:
-            token, secret = ApiToken.issue(name, sorted(set(scopes)), expires_at=expires_at)
+            token, secret = ApiToken.issue(name, sorted(set(scopes)), expires_at=expires_at, **extra)
         except IntegrityError as exc:
             raise CommandError(f"A token named {name!r} already exists") from exc
         self.stdout.write(secret)

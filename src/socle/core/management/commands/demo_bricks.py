@@ -8,7 +8,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # In dependency order: Pilotage reads what Ressources and Vie scolaire seeded.
-BRICKS = ["socle.ressources", "socle.viescolaire", "socle.pilotage"]
+BRICKS = [
+    "socle.echanges",
+    "socle.ressources",
+    "socle.ressources.gar",
+    "socle.viescolaire",
+    "socle.pilotage",
+]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,171 @@
+"""Frictionless Table Schemas (https://specs.frictionlessdata.io/table-schema/) of the two
+published resources, with French titles and descriptions, and the Arrow types of their Parquet
+twins. The column lists here are the single source of truth for the CSV header, the Parquet
+schema and the JSON schema files."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from .tables import PUBLISHED_LEVEL, STATUSES
+
+MISSING_VALUES = [""]
+
+OBSERVATIONS = "indicateurs-territoriaux"
+CATALOGUE = "catalogue-indicateurs"
+
+_ARROW = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64()}
+
+
+def _field(name: str, type_: str, title: str, description: str, **constraints) -> dict:
+    field = {"name": name, "type": type_, "title": title, "description": description}
+    if constraints:
+        field["constraints"] = constraints
+    return field
+
+
+OBSERVATION_FIELDS = [
+    _field(
+        "annee_scolaire",
+        "string",
+        "Année scolaire",
+        "Millésime de l'indicateur : l'année scolaire, de la rentrée à l'été suivant (ex. 2025-2026).",
+        required=True,
+        pattern=r"^\d{4}-\d{4}$",
+    ),
+    _field(
+        "niveau_territorial",
+        "string",
+        "Niveau territorial",
+        "Échelon du territoire : département, académie, région académique ou nation.",
+        required=True,
+        enum=sorted(set(PUBLISHED_LEVEL.values())),
+    ),
+    _field(
+        "code_territoire",
+        "string",
+        "Code du territoire",
+        "Code INSEE du département (35, 2A, 971…), code ministériel de l'académie (14 Rennes, "
+        "70 Normandie…), code INSEE de la région académique, ou FR pour la nation.",
+        required=True,
+    ),
+    _field("libelle_territoire", "string", "Libellé du territoire", "Nom du territoire."),
+    _field(
+        "code_indicateur",
+        "string",
+        "Code de l'indicateur",
+        "Identifiant de l'indicateur ; sa définition figure dans la ressource catalogue-indicateurs.",
+        required=True,
+    ),
+    _field(
+        "version_indicateur",
+        "integer",
+        "Version de l'indicateur",
+        "Version de la définition avec laquelle la valeur a été calculée.",
+        required=True,
+        minimum=1,
+    ),
+    _field("unite", "string", "Unité", "Unité de la valeur (%, pour 100 élèves, ratio…)."),
+    _field(
+        "numerateur",
+        "integer",
+        "Numérateur",
+        "Somme des numérateurs des établissements renseignés du territoire. Vide si secret statistique.",
+        minimum=0,
+    ),
+    _field(
+        "denominateur",
+        "integer",
+        "Dénominateur",
+        "Somme des dénominateurs des établissements renseignés du territoire. Vide si secret statistique.",
+        minimum=0,
+    ),
+    _field(
+        "valeur",
+        "number",
+        "Valeur",
+        "Numérateur rapporté au dénominateur, dans l'unité indiquée (jamais une moyenne de taux). "
+        "Vide si secret statistique ou si aucun établissement n'est renseigné.",
+    ),
+    _field(
+        "taux_couverture",
+        "number",
+        "Taux de couverture",
+        "Part des établissements concernés qui ont fourni la donnée (entre 0 et 1).",
+        minimum=0,
+        maximum=1,
+    ),
+    _field(
+        "etablissements_renseignes",
+        "integer",
+        "Établissements renseignés",
+        "Nombre d'établissements du territoire ayant fourni la donnée.",
+        minimum=0,
+    ),
+    _field(
+        "etablissements_concernes",
+        "integer",
+        "Établissements concernés",
+        "Nombre d'établissements du territoire concernés par l'indicateur.",
+        minimum=0,
+    ),
+    _field(
+        "statut",
+        "string",
+        "Statut de la valeur",
+        "« diffusé » ; « secret statistique » quand la cellule porte sur trop peu de personnes ou "
+        "permettrait de recalculer une telle cellule (les chiffres sont alors vides, jamais 0) ; "
+        "« non renseigné » quand aucun établissement n'a fourni la donnée.",
+        required=True,
+        enum=list(STATUSES),
+    ),
+]
+
+CATALOGUE_FIELDS = [
+    _field("code_indicateur", "string", "Code de l'indicateur", "Identifiant stable.", required=True),
+    _field("libelle", "string", "Libellé", "Nom de l'indicateur.", required=True),
+    _field("definition", "string", "Définition", "Définition rédigée de l'indicateur (version en vigueur)."),
+    _field("unite", "string", "Unité", "Unité de la valeur."),
+    _field("numerateur", "string", "Numérateur", "Ce que compte le numérateur."),
+    _field("denominateur", "string", "Dénominateur", "Ce que compte le dénominateur."),
+    _field("source", "string", "Source", "Origine des données."),
+    _field(
+        "niveaux_etablissement",
+        "string",
+        "Niveaux d'établissement",
+        "Types d'établissements concernés, séparés par « | » (ecole, college, lycee).",
+    ),
+    _field("version", "integer", "Version", "Version de la définition en vigueur.", required=True, minimum=1),
+]
+
+
+def observation_schema() -> dict:
+    return {
+        "fields": OBSERVATION_FIELDS,
+        "missingValues": MISSING_VALUES,
+        "primaryKey": ["annee_scolaire", "niveau_territorial", "code_territoire", "code_indicateur"],
+        "foreignKeys": [
+            {
+                "fields": "code_indicateur",
+                "reference": {"resource": CATALOGUE, "fields": "code_indicateur"},
+            }
+        ],
+    }
+
+
+def catalogue_schema() -> dict:
+    return {"fields": CATALOGUE_FIELDS, "missingValues": MISSING_VALUES, "primaryKey": ["code_indicateur"]}
+
+
+def arrow_schema(fields: list[dict]) -> pa.Schema:
+    return pa.schema(
+        [
+            pa.field(
+                f["name"],
+                _ARROW[f["type"]],
+                nullable=not f.get("constraints", {}).get("required", False),
+                metadata={"title": f["title"], "description": f["description"]},
+            )
+            for f in fields
+        ]
+    )
