@@ -20,6 +20,7 @@ import base64
 import http.client
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -86,21 +87,48 @@ def wait_http(port: int, path: str, timeout: float = 120) -> None:
     raise RuntimeError(f"server on port {port} did not start")
 
 
+XAPI_SHORT_PATH = "socle.traces.middleware.XAPIShortPathMiddleware"
+SETTINGS_DIR = Path(tempfile.gettempdir()) / "socle-bench-traces-settings"
+
+
+def settings_module() -> str:
+    """The shared production-like bench settings, with the xAPI short path middleware right after
+    SecurityMiddleware as docs/traces.md asks of a deployment (a no-op once base settings have it)."""
+    base = (
+        "socle.settings.bench"
+        if (ROOT / "src" / "socle" / "settings" / "bench.py").exists()
+        else "socle.settings.test"
+    )
+    SETTINGS_DIR.mkdir(exist_ok=True)
+    (SETTINGS_DIR / "bench_traces_settings.py").write_text(
+        f"from {base} import *  # noqa: F403\n"
+        f"if {XAPI_SHORT_PATH!r} not in MIDDLEWARE:  # noqa: F405\n"
+        f"    MIDDLEWARE = [MIDDLEWARE[0], {XAPI_SHORT_PATH!r}, *MIDDLEWARE[1:]]  # noqa: F405\n"
+    )
+    return "bench_traces_settings"
+
+
 def socle_env(database_url: str) -> dict:
     return {
         **os.environ,
         "DATABASE_URL": database_url,
-        # Production-like settings (DEBUG off) when the shared bench settings exist.
-        "DJANGO_SETTINGS_MODULE": "socle.settings.bench"
-        if (ROOT / "src" / "socle" / "settings" / "bench.py").exists()
-        else "socle.settings.test",
-        "PYTHONPATH": str(ROOT / "src"),
+        # Production-like settings (DEBUG off), see settings_module.
+        "DJANGO_SETTINGS_MODULE": settings_module(),
+        "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{SETTINGS_DIR}",
         "SOCLE_DB_CONN_MAX_AGE": "600",
         "SOCLE_LOG_LEVEL": "WARNING",
     }
 
 
+def port_is_free(port: int) -> None:
+    """Refuse to measure whatever already listens there (e.g. a server a crashed run left)."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise RuntimeError(f"port {port} is already in use: stop that server first")
+
+
 def start_socle(database_url: str, workers: int) -> subprocess.Popen:
+    port_is_free(SOCLE_PORT)
     process = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -119,7 +147,11 @@ def start_socle(database_url: str, workers: int) -> subprocess.Popen:
         env=socle_env(database_url),
         cwd=ROOT,
     )
-    wait_http(SOCLE_PORT, "/xapi/about")
+    try:
+        wait_http(SOCLE_PORT, "/xapi/about")
+    except RuntimeError:
+        stop(process)
+        raise
     return process
 
 
@@ -128,7 +160,7 @@ def ensure_ralph(venv: Path) -> Path:
     if not ralph.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run(
-            [str(venv / "bin" / "pip"), "install", "-q", "ralph-malph[backend-fs,lrs]==5.1.0", "requests"],
+            [str(venv / "bin" / "pip"), "install", "-q", "ralph-malph[lrs,cli]==5.1.0", "requests"],
             check=True,
         )
     return ralph
@@ -149,6 +181,7 @@ def start_ralph(venv: Path, workdir: Path, user: str, password: str, workers: in
         "PYTHONPATH": str(workdir),
     }
     (workdir / "data").mkdir(parents=True, exist_ok=True)
+    port_is_free(RALPH_PORT)
     subprocess.run(
         [str(ralph), "auth", "-u", user, "-p", password, "-s", "all", "-w", "-M", "mailto:bench@example.org"],
         check=True,
@@ -297,6 +330,7 @@ def get_latency(port: int, auth: str, params: dict, repeat: int) -> dict:
 def django_setup(database_url: str) -> None:
     os.environ.update(socle_env(database_url))
     sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(SETTINGS_DIR))
     import django
 
     django.setup()
@@ -362,62 +396,121 @@ def copy_ceiling(rows: int) -> dict:
     return {"rows": rows, "rows_per_s": round(rows / elapsed, 1)}
 
 
-def bulk_load(total: int, tenant: str) -> float:
-    """Fill the table with `total` synthetic statements server-side (generate_series), with their
-    relation rows: the fixture of the GET latency measurements."""
+# Indexes rebuilt after the bulk load (dropping them first makes a 10 M load minutes, not hours).
+LOAD_DROPPED_INDEXES = ("traces_rel_key",)
+LOAD_DROPPED_CONSTRAINTS = (("traces_statementkey", "traces_key_uniq", "UNIQUE (tenant, statement_id)"),)
+
+
+def fixture_rows(total: int, tenant: str, step: int, first: datetime):
+    """Yield, lazily (memory stays flat whatever `total`), one (statement, key, relation) triple of
+    COPY text lines per synthetic statement: 50 000 pupils, 5 verbs, 20 000 exercises in 100
+    courses, 100 000 registrations, `stored` spread over one year from `first` every `step` s.
+    The statement JSON is the shape the LRS stores (see make_statement). Every value is ASCII
+    without backslash, tab or newline, so the lines need no COPY escaping."""
+    from socle.traces.agents import agent_key
+
+    pupils = [f"eleve-{n}" for n in range(50_000)]
+    keys = [agent_key({"account": {"homePage": "https://ent.example.fr", "name": p}}) for p in pupils]
+    authority = '{"objectType":"Agent","name":"bench","account":{"homePage":"https://socle.education.gouv.fr/xapi/clients","name":"bench"}}'
+    for g in range(1, total + 1):
+        sid = str(uuid.UUID(int=g))
+        moment = first + timedelta(seconds=g * step)
+        stored = moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        pupil = g % 50_000
+        verb = VERBS[g % 5]
+        exercise = f"https://ressources.example.fr/exercices/{g % 20_000}"
+        course = f"https://ressources.example.fr/cours/{g % 20_000 % 100}"
+        registration = str(uuid.UUID(int=g % 100_000 + 1))
+        data = (
+            f'{{"id":"{sid}","actor":{{"objectType":"Agent","account":{{"homePage":"https://ent.example.fr","name":"{pupils[pupil]}"}}}},'
+            f'"verb":{{"id":"{verb}","display":{{"fr-FR":"a repondu"}}}},'
+            f'"object":{{"objectType":"Activity","id":"{exercise}","definition":{{"name":{{"fr-FR":"Exercice {g % 20_000}"}},'
+            f'"type":"http://adlnet.gov/expapi/activities/question"}}}},'
+            f'"result":{{"score":{{"scaled":0.75,"raw":15,"min":0,"max":20}},"success":true,"duration":"PT3M12S"}},'
+            f'"context":{{"registration":"{registration}","contextActivities":{{"parent":[{{"id":"{course}"}}]}},'
+            f'"platform":"ENT","language":"fr-FR"}},'
+            f'"timestamp":"{stored}","stored":"{stored}","authority":{authority},"version":"1.0.0"}}'
+        )
+        yield (
+            f"{g}\t{tenant}\t{sid}\t{stored}\t{stored}\t{verb}\t{keys[pupil]}\t\\N\t{exercise}\t{registration}"
+            f"\t\\N\tf\tf\t1\tf\t{data}\n",
+            f"{tenant}\t{sid}\t{stored}\n",
+            f"{g}\tV\t{course}\n",
+        )
+
+
+def bulk_load(total: int, tenant: str, chunk: int = 100_000) -> dict:
+    """Fill the statement table with `total` synthetic statements, their key rows and relation
+    rows, by COPY (three streams fed chunk by chunk from `fixture_rows`), into the monthly
+    partitions production uses: the fixture of the GET latency measurements. The tables are
+    UNLOGGED while loading (no 10 GB of WAL on a shared disk; reads are the same) and the
+    secondary indexes are built after the load; both phases are timed."""
     from django.db import connection
 
     from socle.traces import partitions
 
     step = max(1, 31_536_000 // max(total, 1))  # the rows span one year of `stored`
     first = datetime(2025, 1, 1, tzinfo=UTC)
-    partitions.ensure_partitions(first, first + timedelta(seconds=step * total))
+    partitions.ensure_partitions(first, first + timedelta(seconds=step * (total + 1)))
+    figures: dict = {"rows": total}
     started = time.perf_counter()
-    chunk = 500_000
     with connection.cursor() as cursor:
-        for start in range(0, total, chunk):
-            end = min(total, start + chunk)
-            cursor.execute(
-                """
-                INSERT INTO traces_statement (tenant, statement_id, stored, timestamp, verb_id, actor_key,
-                    object_agent_key, activity_id, registration, ref_target, voided, is_voiding, credential_id,
-                    has_attachments, data)
-                SELECT %s, md5('s' || g)::uuid,
-                    timestamp with time zone '2025-01-01 00:00+00' + (g * %s * interval '1 second'),
-                    timestamp with time zone '2025-01-01 00:00+00' + (g * %s * interval '1 second'),
-                    'http://adlnet.gov/expapi/verbs/' || (ARRAY['completed','attempted','passed','failed','answered'])[1 + g %% 5],
-                    left(encode(sha256(convert_to('account|https://ent.example.fr|eleve-' || (g %% 50000), 'UTF8')), 'hex'), 32),
-                    NULL,
-                    'https://ressources.example.fr/exercices/' || (g %% 20000),
-                    md5('r' || (g %% 100000))::uuid, NULL, false, false, 1, false,
-                    jsonb_build_object(
-                        'id', md5('s' || g)::uuid,
-                        'actor', jsonb_build_object('account', jsonb_build_object(
-                            'homePage', 'https://ent.example.fr', 'name', 'eleve-' || (g %% 50000))),
-                        'verb', jsonb_build_object('id', 'http://adlnet.gov/expapi/verbs/' ||
-                            (ARRAY['completed','attempted','passed','failed','answered'])[1 + g %% 5]),
-                        'object', jsonb_build_object('id', 'https://ressources.example.fr/exercices/' || (g %% 20000)),
-                        'result', jsonb_build_object('score', jsonb_build_object('scaled', 0.5)),
-                        'stored', to_char(timestamp with time zone '2025-01-01 00:00+00' + (g * %s * interval '1 second'),
-                            'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                        'version', '1.0.0')
-                FROM generate_series(%s, %s) AS g
-                """,
-                [tenant, step, step, step, start, end - 1],
-            )
-            cursor.execute(
-                """
-                INSERT INTO traces_statementrelation (statement_id, kind, key)
-                SELECT id, 'V', 'https://ressources.example.fr/cours/' || (id %% 100)
-                FROM traces_statement WHERE tenant = %s AND id > (SELECT coalesce(max(statement_id), 0)
-                    FROM traces_statementrelation)
-                """,
-                [tenant],
-            )
-            print(f"  loaded {end:,} statements", flush=True)
+        tables = [name for name, _start, _end in partitions.partitions()]
+        for table in [*tables, partitions.DEFAULT, "traces_statementkey", "traces_statementrelation"]:
+            cursor.execute(f'ALTER TABLE "{table}" SET UNLOGGED')
+        for index in [*partitions.INDEXES, *LOAD_DROPPED_INDEXES]:
+            cursor.execute(f"DROP INDEX IF EXISTS {index}")
+        for table, constraint, _definition in LOAD_DROPPED_CONSTRAINTS:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {constraint}")
+        pg = cursor.cursor
+        rows = fixture_rows(total, tenant, step, first)
+        columns = "id, tenant, statement_id, stored, timestamp, verb_id, actor_key, object_agent_key, activity_id, registration, ref_target, voided, is_voiding, credential_id, has_attachments, data"
+        done = 0
+        while done < total:
+            size = min(chunk, total - done)
+            batch = [next(rows) for _ in range(size)]
+            with pg.copy(f"COPY traces_statement ({columns}) FROM STDIN") as copy:
+                copy.write("".join(row[0] for row in batch))
+            with pg.copy("COPY traces_statementkey (tenant, statement_id, stored) FROM STDIN") as copy:
+                copy.write("".join(row[1] for row in batch))
+            with pg.copy("COPY traces_statementrelation (statement_id, kind, key) FROM STDIN") as copy:
+                copy.write("".join(row[2] for row in batch))
+            done += size
+            print(f"  copied {done:,} statements ({time.perf_counter() - started:.0f} s)", flush=True)
+        cursor.execute("SELECT setval(pg_get_serial_sequence('traces_statement', 'id'), %s)", [total])
+        figures["copy_s"] = round(time.perf_counter() - started, 1)
+        indexed = time.perf_counter()
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        for index, definition in partitions.INDEXES.items():
+            cursor.execute(f"CREATE INDEX {index} ON traces_statement {definition}")
+        cursor.execute("CREATE INDEX traces_rel_key ON traces_statementrelation (kind, key, statement_id)")
+        for table, constraint, definition in LOAD_DROPPED_CONSTRAINTS:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {constraint} {definition}")
         cursor.execute("ANALYZE traces_statement")
-        cursor.execute("ANALYZE traces_statementrelation")
-    return time.perf_counter() - started
+        # As autovacuum would have done on a live table: the visibility map lets the relation
+        # lookups of related_* queries be index-only scans.
+        cursor.execute("VACUUM (ANALYZE) traces_statementkey")
+        cursor.execute("VACUUM (ANALYZE) traces_statementrelation")
+        figures["index_s"] = round(time.perf_counter() - indexed, 1)
+        cursor.execute(
+            "SELECT sum(pg_table_size(inhrelid)), sum(pg_indexes_size(inhrelid)) FROM pg_inherits "
+            "WHERE inhparent = 'traces_statement'::regclass"
+        )
+        table_bytes, index_bytes = (int(value) for value in cursor.fetchone())
+        cursor.execute(
+            "SELECT pg_table_size('traces_statementkey') + pg_table_size('traces_statementrelation'), "
+            "pg_indexes_size('traces_statementkey') + pg_indexes_size('traces_statementrelation')"
+        )
+        side_table, side_index = (int(value) for value in cursor.fetchone())
+    gib = 1024**3
+    figures.update(
+        load_s=round(time.perf_counter() - started, 1),
+        statement_table_gib=round(table_bytes / gib, 2),
+        statement_indexes_gib=round(index_bytes / gib, 2),
+        key_and_relation_tables_gib=round(side_table / gib, 2),
+        key_and_relation_indexes_gib=round(side_index / gib, 2),
+    )
+    return figures
 
 
 # --- Main --------------------------------------------------------------------------------------
@@ -445,6 +538,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--skip-post", action="store_true", help="GET figures only (no Ralph, no COPY)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--no-ralph", action="store_true")
+    parser.add_argument(
+        "--reuse-fixture",
+        action="store_true",
+        help="with --skip-post: measure GET on the statements a previous run loaded (no reload)",
+    )
     parser.add_argument("--ralph-venv", default=str(Path(tempfile.gettempdir()) / "ralph-venv"))
     parser.add_argument("--batches", default="1,10,100")
     parser.add_argument("--clients", default="1,8")
@@ -460,10 +558,15 @@ def main(argv: list[str] | None = None) -> dict:
         "seconds": args.seconds,
     }
 
-    print("preparing the database", flush=True)
-    recreate_database(database_url)
+    if args.reuse_fixture:
+        print("reusing the database and its GET fixture", flush=True)
+    else:
+        print("preparing the database", flush=True)
+        recreate_database(database_url)
     django_setup(database_url)
     from socle.traces.models import Credential
+
+    Credential.objects.filter(name="bench").delete()
 
     _credential, secret = Credential.issue("bench", ["all"], tenant="bench")
     auth = "Basic " + base64.b64encode(f"{_credential.key}:{secret}".encode()).decode()
@@ -478,14 +581,14 @@ def main(argv: list[str] | None = None) -> dict:
         server = start_socle(database_url, args.workers)
         ralph_dir = tempfile.TemporaryDirectory(prefix="ralph-bench-")
         ralph = None
-        if not args.no_ralph:
-            ralph = start_ralph(
-                Path(args.ralph_venv), Path(ralph_dir.name), "bench", "bench-secret", args.workers
-            )
         ralph_auth = "Basic " + base64.b64encode(b"bench:bench-secret").decode()
         results["socle_post"] = {}
         results["ralph_post"] = {}
         try:
+            if not args.no_ralph:
+                ralph = start_ralph(
+                    Path(args.ralph_venv), Path(ralph_dir.name), "bench", "bench-secret", args.workers
+                )
             for batch in batches:
                 for count in clients:
                     key = f"batch{batch}_clients{count}"
@@ -521,9 +624,12 @@ def main(argv: list[str] | None = None) -> dict:
             results["ratio_vs_copy_batch100"] = round(best_100 / results["copy"]["rows_per_s"], 2)
     if args.skip_get:
         return results
-    print(f"loading {args.rows:,} statements for the GET latencies", flush=True)
-    results["get_fixture_rows"] = args.rows
-    results["get_fixture_load_s"] = round(bulk_load(args.rows, "bench"), 1)
+    if args.reuse_fixture:
+        results["get_fixture"] = {"reused": True}
+    else:
+        print(f"loading {args.rows:,} statements for the GET latencies", flush=True)
+        results["get_fixture"] = bulk_load(args.rows, "bench")
+    print(f"  {results['get_fixture']}", flush=True)
     server = start_socle(database_url, args.workers)
     try:
         agent = json.dumps({"account": {"homePage": "https://ent.example.fr", "name": "eleve-4242"}})
@@ -536,6 +642,7 @@ def main(argv: list[str] | None = None) -> dict:
                 "activity": "https://ressources.example.fr/cours/42",
                 "related_activities": "true",
             },
+            "registration": {"registration": str(uuid.UUID(int=4243))},
             "since_last_month": {"since": "2025-12-01T00:00:00Z"},
             "since_until_one_week": {"since": "2025-06-01T00:00:00Z", "until": "2025-06-08T00:00:00Z"},
             "agent_verb_since": {

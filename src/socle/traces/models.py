@@ -68,11 +68,25 @@ class Statement(models.Model):
             models.Index(fields=["tenant", "statement_id"], name="traces_stmt_sid"),
             models.Index(fields=["tenant", "stored", "id"], name="traces_stmt_stored"),
             models.Index(fields=["tenant", "actor_key", "stored"], name="traces_stmt_actor"),
-            models.Index(fields=["tenant", "object_agent_key", "stored"], name="traces_stmt_objagent"),
+            # Partial: these columns are NULL on most rows, and a NULL row is then no index write
+            # (the filters `col = value` imply `col IS NOT NULL`, so PostgreSQL still uses them).
+            models.Index(
+                fields=["tenant", "object_agent_key", "stored"],
+                name="traces_stmt_objagent",
+                condition=models.Q(object_agent_key__isnull=False),
+            ),
             models.Index(fields=["tenant", "verb_id", "stored"], name="traces_stmt_verb"),
             models.Index(fields=["tenant", "activity_id", "stored"], name="traces_stmt_activity"),
-            models.Index(fields=["tenant", "registration", "stored"], name="traces_stmt_reg"),
-            models.Index(fields=["tenant", "ref_target"], name="traces_stmt_ref"),
+            models.Index(
+                fields=["tenant", "registration", "stored"],
+                name="traces_stmt_reg",
+                condition=models.Q(registration__isnull=False),
+            ),
+            models.Index(
+                fields=["tenant", "ref_target"],
+                name="traces_stmt_ref",
+                condition=models.Q(ref_target__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

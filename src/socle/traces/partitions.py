@@ -17,15 +17,17 @@ PARENT = "traces_statement"
 DEFAULT = "traces_statement_default"
 _NAME = re.compile(r"^traces_statement_p(\d{4})(\d{2})$")
 _known: set[str] = set()
+# The indexes of the statement table, as the models declare them (the partial ones skip the rows
+# where their column is NULL: fewer index writes per statement).
 INDEXES = {
     "traces_stmt_sid": "(tenant, statement_id)",
     "traces_stmt_stored": "(tenant, stored, id)",
     "traces_stmt_actor": "(tenant, actor_key, stored)",
-    "traces_stmt_objagent": "(tenant, object_agent_key, stored)",
+    "traces_stmt_objagent": "(tenant, object_agent_key, stored) WHERE object_agent_key IS NOT NULL",
     "traces_stmt_verb": "(tenant, verb_id, stored)",
     "traces_stmt_activity": "(tenant, activity_id, stored)",
-    "traces_stmt_reg": "(tenant, registration, stored)",
-    "traces_stmt_ref": "(tenant, ref_target)",
+    "traces_stmt_reg": "(tenant, registration, stored) WHERE registration IS NOT NULL",
+    "traces_stmt_ref": "(tenant, ref_target) WHERE ref_target IS NOT NULL",
 }
 
 

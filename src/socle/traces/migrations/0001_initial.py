@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
                 ('data', models.JSONField()),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant', 'statement_id'], name='traces_stmt_sid'), models.Index(fields=['tenant', 'stored', 'id'], name='traces_stmt_stored'), models.Index(fields=['tenant', 'actor_key', 'stored'], name='traces_stmt_actor'), models.Index(fields=['tenant', 'object_agent_key', 'stored'], name='traces_stmt_objagent'), models.Index(fields=['tenant', 'verb_id', 'stored'], name='traces_stmt_verb'), models.Index(fields=['tenant', 'activity_id', 'stored'], name='traces_stmt_activity'), models.Index(fields=['tenant', 'registration', 'stored'], name='traces_stmt_reg'), models.Index(fields=['tenant', 'ref_target'], name='traces_stmt_ref')],
+                'indexes': [models.Index(fields=['tenant', 'statement_id'], name='traces_stmt_sid'), models.Index(fields=['tenant', 'stored', 'id'], name='traces_stmt_stored'), models.Index(fields=['tenant', 'actor_key', 'stored'], name='traces_stmt_actor'), models.Index(condition=models.Q(('object_agent_key__isnull', False)), fields=['tenant', 'object_agent_key', 'stored'], name='traces_stmt_objagent'), models.Index(fields=['tenant', 'verb_id', 'stored'], name='traces_stmt_verb'), models.Index(fields=['tenant', 'activity_id', 'stored'], name='traces_stmt_activity'), models.Index(condition=models.Q(('registration__isnull', False)), fields=['tenant', 'registration', 'stored'], name='traces_stmt_reg'), models.Index(condition=models.Q(('ref_target__isnull', False)), fields=['tenant', 'ref_target'], name='traces_stmt_ref')],
             },
         ),
         migrations.CreateModel(
