@@ -20,8 +20,9 @@ the platform; two territorial officers log in through the real login form and th
 - API comparison: /pilotage/api/schools/UAI/comparison (a collège next to its territories);
 - dashboard page: /pilotage/?territory=departement:D;
 - school page: /pilotage/etablissements/UAI/.
-The same views are also requested once in process with the Django test Client to count their
-SQL queries. `main()` returns the figures for benchmarks/run.py."""
+The two API views are also measured with a bearer token bound to the département officer's
+account (`socle api-token create --user`). Every view is also requested once in process with
+the Django test Client to count its SQL queries. `main()` returns the figures for benchmarks/run.py."""
 
 import argparse
 import datetime as dt
@@ -138,8 +139,8 @@ def compute_cells(directory: Path, registry: list[dict]) -> list[dict]:
     engine and the whole catalogue: normalised cells, as `services.recompute` gets them."""
     import duckdb
     import pyarrow as pa
-    from bench_pilotage import facts_with_usage, generate
 
+    from bench_pilotage import facts_with_usage, generate
     from socle.pilotage import catalogue
     from socle.pilotage.engines.base import cells_expression, normalise
     from socle.pilotage.engines.duckdb import DuckDBEngine
@@ -243,6 +244,11 @@ def load_cells(cells: list[dict], registry: list[dict]) -> None:
 def build_world(schools: int, seed: int) -> dict:
     from django.db import connection
 
+    from socle.referentiel import models as rm
+
+    if rm.Etablissement.objects.exclude(source="bench").exists():
+        # The rebuild empties the registry: never on a database that holds real or demo schools.
+        raise SystemExit("this database holds schools not made by this benchmark: use a dedicated database")
     started = time.perf_counter()
     with connection.cursor() as cursor:
         # A rebuild starts from an empty registry; the platform's own tables stay.
@@ -293,7 +299,11 @@ def officer(username: str, kind: str, code: str = ""):
         user.save()
     account, _ = Account.objects.get_or_create(
         user=user,
-        defaults={"kind": AccountKind.TERRITORIAL, "state": AccountState.ACTIVE, "activated_at": timezone.now()},
+        defaults={
+            "kind": AccountKind.TERRITORIAL,
+            "state": AccountState.ACTIVE,
+            "activated_at": timezone.now(),
+        },
     )
     grant_territory(account, kind, code)
     forget_roles(user)
@@ -462,6 +472,24 @@ def main(argv: list[str] | None = None) -> dict:
                 figures = measure(http, base_url, path, args.warmup, args.requests)
                 results["latency"][f"{persona}/{name}"] = figures
                 print(f"{persona:20} {name:28} {json.dumps(figures)}", flush=True)
+        # The API as a program calls it: a bearer token bound to the département officer's
+        # account (what `socle api-token create --user` issues), so it acts with that account's roles.
+        import requests
+
+        from socle.core.models import ApiToken
+
+        _token, secret = ApiToken.issue(
+            f"bench-pilotage-latency-{os.getpid()}-{int(time.time())}",
+            ["pilotage:read"],
+            created_by=personas["departement_officer"],
+        )
+        http = requests.Session()
+        http.headers["Authorization"] = f"Bearer {secret}"
+        for name, path in paths.items():
+            if "/api/" in path:
+                figures = measure(http, base_url, path, args.warmup, args.requests)
+                results["latency"][f"departement_officer_token/{name}"] = figures
+                print(f"{'departement_token':20} {name:28} {json.dumps(figures)}", flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)

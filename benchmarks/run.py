@@ -24,7 +24,8 @@ BENCHMARKS = {
     "pilotage_latency": "bench_pilotage_latency",  # territory view (API, pages) at national scale: p50/p95
 }
 # The API is measured on the académie-scale world that the load benchmark leaves behind.
-DATABASE_OF = {"api": "load"}
+# bench_pilotage uses no database; the latency bench reuses its name for its national world.
+DATABASE_OF = {"api": "load", "pilotage_latency": "pilotage"}
 
 
 def database_url_for(name: str) -> str:

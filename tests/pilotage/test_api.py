@@ -164,3 +164,25 @@ def test_api_token_command_knows_the_pilotage_scopes(db):
         stdout=out,
     )
     assert sorted(ApiToken.objects.get(name="cd35").scopes) == ["pilotage:declare", "pilotage:read"]
+
+
+def test_declaring_more_attested_teachers_than_the_registry_has_is_a_422_naming_the_field(steering):
+    client = Client()
+    auth = bearer("declarer", ["pilotage:declare"], steering.user("departement"))
+    body = {
+        "uai": steering.schools["college"].uai,
+        "vintage": steering.vintage,
+        "kind": "pix",
+        "values": {"teachers_pix_edu": 45},
+    }
+    before = Declaration.objects.count()
+    response = client.post(f"{API}/declarations", body, content_type="application/json", **auth)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid_body" and error["field"] == "values.teachers_pix_edu"
+    assert error["message"].startswith("teachers_pix_edu: expected ")
+    assert "45" in error["message"] and "1" in error["message"]
+    assert Declaration.objects.count() == before
+    body["values"] = {"teachers_pix_edu": 1}
+    response = client.post(f"{API}/declarations", body, content_type="application/json", **auth)
+    assert response.status_code == 201 and response.json()["values"]["teachers_pix_edu"] == 1

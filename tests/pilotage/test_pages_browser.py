@@ -1,6 +1,8 @@
 """The steering pages in headless Chromium: axe-core clean (dashboard with its charts and map,
 a school next to its territories, the declaration form with and without errors, the CSV import
-with its error report), keyboard-reachable filters, and the screenshots of docs/screenshots/."""
+with its error report), keyboard-reachable filters; and the screenshots of docs/screenshots/,
+taken on the `make run` demo world (the tiny test world's figures — 3,000 computers per 100
+pupils, more Pix+ Édu teachers than teachers — would misrepresent the pages)."""
 
 # The fixtures imported from the collecte's conftest are used as arguments, which ruff reads as
 # redefinitions.
@@ -12,6 +14,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from socle.identite import services as identite
+from socle.pilotage.collecte import services as collecte
+from socle.referentiel.demo.personas import DEMO_PASSWORD
+from tests.journeys.conftest import confirmed_totp_device, demo, totp_code  # noqa: F401
 from tests.pilotage.collecte.conftest import client_for, steering, world  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,9 +57,6 @@ def test_dashboard_is_axe_clean_with_charts_tables_and_map(page, axe_check, live
     page.wait_for_url("**territory=departement*35**")
     assert "Ille-et-Vilaine" in page.locator("#children-table caption").inner_text()
     axe_check(page)
-    page.goto("/pilotage/?territory=academie:14")
-    shoot(page, "tableau-de-bord")
-    axe_check(page)
 
 
 def test_school_page_of_the_head_is_axe_clean(page, axe_check, live_server, steering):
@@ -69,7 +72,6 @@ def test_school_page_of_the_head_is_axe_clean(page, axe_check, live_server, stee
     with_data = [i for i in range(rows.count()) if set(rows.nth(i).locator("td").all_inner_texts()) != {"—"}]
     assert 0 < page.locator("svg[role=img]").count() == len(with_data)  # one chart per line with data
     axe_check(page)
-    shoot(page, "etablissement")
     assert page.goto(f"/pilotage/etablissements/{steering.schools['college_brest'].uai}/").status == 403
 
 
@@ -85,7 +87,6 @@ def test_declaration_form_errors_are_announced_and_axe_clean(page, axe_check, li
     assert page.locator("#id_computers_pupils").get_attribute("aria-invalid") == "true"
     assert page.title().startswith("Erreur")
     axe_check(page)
-    shoot(page, "declaration")
     for name, value in (
         ("computers_pupils", "60"),
         ("projection_systems", "12"),
@@ -122,6 +123,92 @@ def test_import_report_is_axe_clean(page, axe_check, live_server, steering, tmp_
     assert "2 erreurs, rien n’a été enregistré" in page.get_by_role("alert").inner_text()
     assert page.locator("#import-errors tbody tr").count() == 2
     axe_check(page)
-    shoot(page, "import")
     page.goto("/pilotage/collecte/")
     axe_check(page)
+
+
+def demo_login(browser, live_server, demo, username):
+    """Log a demo persona in through the login form, TOTP step included, as `make run` users do."""
+    context = browser.new_context(
+        locale="fr-FR", base_url=live_server.url, viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    user = demo.user(username)
+    device = confirmed_totp_device(user) if identite.requires_second_factor(user) else None
+    page.goto("/identite/connexion/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    if device is not None:
+        page.wait_for_url("**/identite/connexion/code/**")
+        page.fill("input[name=token]", totp_code(device))
+        page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    assert "/identite/connexion" not in page.url, (username, page.url)
+    return context, page
+
+
+def percentages(text: str) -> list[float]:
+    """Every "12,5 %" figure of a page's text, as numbers."""
+    import re
+
+    return [
+        float(n.replace(",", ".").replace("\u202f", "")) for n in re.findall(r"(\d[\d\u202f]*,\d+)\s*%", text)
+    ]
+
+
+def test_screenshots_of_the_demo_world(browser, live_server, demo, axe_check, tmp_path):
+    """docs/screenshots/pilotage-*.png: the académie's dashboard, the collège's page as its head
+    M. Roux, the Pix form refusing an implausible count, the CSV import report — all on the
+    demo world, whose rates must stay plausible (no percentage above 100)."""
+    college = demo.college
+    context, page = demo_login(browser, live_server, demo, "academie")
+    assert page.goto("/pilotage/?territory=academie:14").status == 200
+    text = page.locator("main").inner_text()
+    assert all(0 <= value <= 100 for value in percentages(text)), text
+    axe_check(page)
+    shoot(page, "tableau-de-bord")
+    context.close()
+
+    context, page = demo_login(browser, live_server, demo, "roux")
+    assert page.goto(f"/pilotage/etablissements/{college.uai}/").status == 200
+    text = page.locator("main").inner_text()
+    assert college.name in page.locator("h1").inner_text()
+    assert all(0 <= value <= 100 for value in percentages(text)), text
+    axe_check(page)
+    shoot(page, "etablissement")
+    context.close()
+
+    vintage = demo.class_4b.school_year.code
+    teachers = collecte.registry_populations([college.uai], vintage)[college.uai]["teachers"]
+    context, page = demo_login(browser, live_server, demo, "departement")
+    page.goto(f"/pilotage/collecte/{college.uai}/pix/")
+    page.locator("#id_teachers_pix_edu").fill(str(teachers + 3))
+    page.locator("#id_pupils_6e_pix_attestation").fill("40")
+    page.get_by_role("button", name="Enregistrer la déclaration").click()
+    assert "La déclaration comporte des erreurs" in page.get_by_role("alert").inner_text()
+    expected = (
+        f"{teachers + 3} enseignants attestés Pix+ Édu déclarés, mais l’établissement compte {teachers} "
+        "enseignants au Référentiel"
+    )
+    assert expected in page.locator("main").inner_text()
+    axe_check(page)
+    shoot(page, "declaration")
+
+    page.goto("/pilotage/collecte/import/")
+    csv_file = tmp_path / "declarations.csv"
+    csv_file.write_text(
+        "uai;vintage;computers_pupils;projection_systems;mobile_device_sets;mobile_terminals;teaching_rooms;"
+        "teaching_rooms_wifi;wifi_switchable;bandwidth_class;ent_available;teachers_pix_edu\n"
+        f"{college.uai};{vintage};95;24;2;30;26;24;oui;100_1000;oui;{teachers + 3}\n"
+        f"{demo.ecole.uai};{vintage};18;6;1;15;8;8;oui;fibre;oui;\n",  # the commune's école
+        encoding="utf-8",
+    )
+    page.get_by_label("Fichier CSV").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Vérifier et importer").click()
+    assert "rien n’a été enregistré" in page.get_by_role("alert").inner_text()
+    # The Pix+ Édu count of the collège; the école's UAI (not the département's) and its bandwidth.
+    assert page.locator("#import-errors tbody tr").count() == 3
+    axe_check(page)
+    shoot(page, "import")
+    context.close()

@@ -24,7 +24,7 @@ EQUIPMENT = {
     "bandwidth_class": "100_1000",
     "ent_available": True,
 }
-PIX = {"teachers_pix_edu": 3, "pupils_6e_pix_attestation": 40, "pupils_3e_pix_certified": None}
+PIX = {"teachers_pix_edu": 1, "pupils_6e_pix_attestation": 40, "pupils_3e_pix_certified": None}
 
 
 def previous(vintage: str) -> str:

@@ -17,7 +17,8 @@ def test_template_lists_every_column_and_imports_once_the_uai_is_set(world):
     template = importers.template_csv()
     header, _example = template.splitlines()
     assert header.split(";") == list(importers.COLUMNS)
-    text = template.replace("0350001A", world.schools["college"].uai)
+    # The example's 4 attested teachers fit a real collège, not the test world's one teacher.
+    text = template.replace("0350001A", world.schools["college"].uai).replace(";oui;4;140;", ";oui;1;140;")
     report = importers.import_declarations(world.user("departement"), text.encode(), "modele.csv")
     assert report.ok, report.errors
     assert report.lines == 1
@@ -84,7 +85,7 @@ def test_header_and_encoding_errors(world):
     assert report.errors == [LineError(2, "", "b'\\xe9\\n'", "UTF-8 text")]
     report = importers.import_declarations(user, HEADER.encode() + b"\n", "f.csv")
     assert report.errors == [LineError(2, "", "", "at least one line of data")]
-    pix_only = f"uai;vintage;teachers_pix_edu\n{world.schools['college'].uai};{world.year.code};4\n"
+    pix_only = f"uai;vintage;teachers_pix_edu\n{world.schools['college'].uai};{world.year.code};1\n"
     report = importers.import_declarations(user, pix_only.encode("utf-8-sig"), "f.csv")
     assert report.ok and [d.kind for d in report.created] == ["pix"]
 
@@ -120,3 +121,31 @@ def test_any_valid_line_round_trips(world, rooms, data, flags, bandwidth, separa
     report = importers.import_declarations(world.user("region"), text.encode(), "f.csv")
     assert report.ok, report.errors
     assert report.created[0].values() == values
+
+
+def test_pix_counts_above_the_registry_populations_are_reported_by_line_and_column(world):
+    college, ecole = world.schools["college"].uai, world.schools["ecole"].uai
+    vintage = world.year.code
+    text = "\n".join(
+        [
+            "uai;vintage;teachers_pix_edu;pupils_6e_pix_attestation;pupils_3e_pix_certified",
+            f"{college};{vintage};1;;",  # one teacher in the Référentiel: fits
+            f"{college};2001-2002;3;;",  # a school year the Référentiel does not know: accepted
+            f"{ecole};{vintage};;;",
+        ]
+    )
+    user = world.user("operateur")
+    report = importers.import_declarations(user, text.encode(), "pix.csv")
+    assert [(e.line, e.column) for e in report.errors] == [(4, "")]  # only the empty line
+    text = text.replace(f"{college};{vintage};1;;", f"{college};{vintage};2;;") + "\n"
+    text = text.replace(f"{ecole};{vintage};;;", "")
+    report = importers.import_declarations(user, text.encode(), "pix.csv")
+    assert report.errors == [
+        LineError(
+            2,
+            "teachers_pix_edu",
+            "2",
+            "at most 1: 2 attested teachers declared, but the school has 1 teacher in the Référentiel",
+        )
+    ]
+    assert Declaration.objects.count() == 0

@@ -64,6 +64,19 @@ def test_pix_form_needs_one_count(world, client_for):
     assert Declaration.objects.get().pupils_6e_pix_attestation == 41
 
 
+def test_pix_form_refuses_more_attested_teachers_than_the_registry_has(world, client_for):
+    client = client_for(world.user("roux"))
+    url = f"/pilotage/collecte/{world.schools['college'].uai}/pix/"
+    response = client.post(url, {"vintage": world.year.code, "teachers_pix_edu": "2"})
+    assert response.status_code == 200 and Declaration.objects.count() == 0
+    page = response.content.decode()
+    assert (
+        "Attendu : au plus 1 : 2 enseignants attestés Pix+ Édu déclarés, mais l’établissement compte "
+        "1 enseignant au Référentiel." in page
+    )
+    assert 'id="id_teachers_pix_edu"' in page and 'aria-invalid="true"' in page
+
+
 @pytest.mark.parametrize("name", ["martin", "commune", "academie", "lea"])
 def test_others_cannot_declare_for_the_college(world, client_for, name):
     client = client_for(world.user(name))
@@ -91,6 +104,7 @@ def test_import_page_reports_errors_and_imports(world, client_for):
     assert response.status_code == 200 and "rien n’a été enregistré" in html
     assert "import-errors" in html and world.schools["ecole"].uai in html
     good = template.content.decode().replace("0350001A", world.schools["college"].uai)
+    good = good.replace(";oui;4;140;", ";oui;1;140;")  # the test world's college has 1 teacher
     response = client.post("/pilotage/collecte/import/", {"file": SimpleUploadedFile("d.csv", good.encode())})
     assert response.status_code == 302
     assert Declaration.objects.filter(source="csv").count() == 2

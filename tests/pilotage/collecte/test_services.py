@@ -155,3 +155,93 @@ def test_a_csv_batch_queues_one_recompute_per_year(world, django_capture_on_comm
     queued = DBTaskResult.objects.get()
     expected = sorted([world.schools["college"].uai, world.schools["ecole"].uai])
     assert queued.args_kwargs["args"] == [world.year.code, expected]
+
+
+def test_pix_counts_may_not_exceed_the_registry_populations(world):
+    """Teachers: the college's one teacher (Mme Martin); 6e: Noé in the Brest collège's 6e A;
+    3e: two pupils enrolled here in the college's 3e A; terminale: none in the Référentiel."""
+    from socle.referentiel import models as rm
+
+    operator, college, brest = (
+        world.user("operateur"),
+        world.schools["college"],
+        world.schools["college_brest"],
+    )
+    vintage = world.year.code
+    for first in ("Zoé", "Yanis"):
+        pupil = rm.Person.objects.create(first_name=first, last_name="Lefèvre")
+        rm.Enrolment.objects.create(
+            person=pupil, class_group=world.classes["3A"], begin_date=world.year.start_date
+        )
+    assert services.registry_populations([college.uai, brest.uai], vintage) == {
+        college.uai: {"teachers": 1, "3E": 2},
+        brest.uai: {"6E": 1},
+    }
+    with pytest.raises(services.DeclarationRefused) as refused:
+        services.declare(
+            operator, college, vintage, "pix", {"teachers_pix_edu": 2, "pupils_3e_pix_certified": 3}
+        )
+    assert [(p.field, p.value, p.expected) for p in refused.value.problems] == [
+        (
+            "teachers_pix_edu",
+            2,
+            "at most 1: 2 attested teachers declared, but the school has 1 teacher in the Référentiel",
+        ),
+        (
+            "pupils_3e_pix_certified",
+            3,
+            "at most 2: 3 pupils of 3e certified by Pix declared, but the school has 2 pupils in 3e in the "
+            "Référentiel",
+        ),
+    ]
+    with pytest.raises(services.DeclarationRefused) as refused:
+        services.declare(operator, brest, vintage, "pix", {"pupils_6e_pix_attestation": 2})
+    assert refused.value.problems[0].expected == (
+        "at most 1: 2 pupils of 6e with a Pix attestation declared, but the school has 1 pupil in 6e in "
+        "the Référentiel"
+    )
+    assert Declaration.objects.count() == 0
+    # At the populations: accepted. No 6e and no terminale in the college's Référentiel (not
+    # imported yet, as far as the collecte can tell): accepted whatever the count.
+    services.declare(
+        operator,
+        college,
+        vintage,
+        "pix",
+        {"teachers_pix_edu": 1, "pupils_3e_pix_certified": 2, "pupils_6e_pix_attestation": 150},
+    )
+    services.declare(operator, brest, vintage, "pix", {"pupils_6e_pix_attestation": 1})
+    assert Declaration.objects.count() == 2
+    # The equipment is not a subset of a population: 300 computers for 3 pupils is accepted.
+    services.declare(operator, college, vintage, "equipment", {**EQUIPMENT, "computers_pupils": 300})
+
+
+def test_terminale_message_and_french_translations():
+    from django.utils import translation
+
+    values = {"pupils_terminale_pix_certified": 31, "teachers_pix_edu": 45}
+    populations = {"TLE": 30, "teachers": 32}
+    problems = services.population_problems(values, populations)
+    assert [p.expected for p in problems] == [
+        "at most 32: 45 attested teachers declared, but the school has 32 teachers in the Référentiel",
+        "at most 30: 31 pupils of terminale certified by Pix declared, but the school has 30 pupils in "
+        "terminale in the Référentiel",
+    ]
+    with translation.override("fr"):
+        french = [p.expected for p in services.population_problems(values, populations)]
+        french += [
+            p.expected for p in services.population_problems({"pupils_6e_pix_attestation": 2}, {"6E": 1})
+        ]
+        french += [
+            p.expected for p in services.population_problems({"pupils_3e_pix_certified": 9}, {"3E": 8})
+        ]
+    assert french == [
+        "au plus 32 : 45 enseignants attestés Pix+ Édu déclarés, mais l’établissement compte 32 enseignants "
+        "au Référentiel",
+        "au plus 30 : 31 élèves de terminale certifiés Pix déclarés, mais l’établissement compte 30 "
+        "élèves de terminale au Référentiel",
+        "au plus 1 : 2 élèves de 6e attestés Pix déclarés, mais l’établissement compte 1 élève de 6e au "
+        "Référentiel",
+        "au plus 8 : 9 élèves de 3e certifiés Pix déclarés, mais l’établissement compte 8 élèves de 3e au "
+        "Référentiel",
+    ]

@@ -28,8 +28,10 @@ class DeclarationForm(AccessibleErrorsMixin, forms.Form):
     kind: str = ""
     names: tuple[str, ...] = ()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, school=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The declared school: its Référentiel populations bound the Pix counts.
+        self.school = school
         self.fields["vintage"] = forms.ChoiceField(
             label=_("School year"),
             choices=vintage_choices(),
@@ -72,7 +74,10 @@ class DeclarationForm(AccessibleErrorsMixin, forms.Form):
         if self.errors:
             return data
         values = {name: data.get(name) for name in self.names}
-        for problem in services.cross_check(self.kind, values):
+        problems = services.cross_check(self.kind, values)
+        if not problems and self.school is not None:
+            problems = services.check_against_registry(self.school.uai, data["vintage"], self.kind, values)
+        for problem in problems:
             self.add_error(problem.field, _("Expected %(expected)s.") % {"expected": problem.expected})
         return data
 

@@ -112,6 +112,7 @@ def import_declarations(user, data: bytes, filename: str = "upload.csv") -> Impo
         return report
 
     rows: list[tuple[str, str, str, dict]] = []
+    row_lines: list[int] = []  # the CSV line of each row, for the errors found after the loop
     seen: dict[tuple[str, str], int] = {}
     schools_cache: dict[str, object] = {}
     for line_number, cells in enumerate(reader, start=2):
@@ -129,7 +130,10 @@ def import_declarations(user, data: bytes, filename: str = "upload.csv") -> Impo
             )
             continue
         raw = dict(zip(header, (cell.strip() for cell in cells), strict=True))
-        rows += _check_line(user, line_number, raw, header, seen, schools_cache, report)
+        for row in _check_line(user, line_number, raw, header, seen, schools_cache, report):
+            rows.append(row)
+            row_lines.append(line_number)
+    _check_populations(rows, row_lines, report)
     if report.lines == 0:
         report.errors.append(LineError(2, "", "", _("at least one line of data")))
     if report.errors:
@@ -191,3 +195,19 @@ def _check_line(user, line_number, raw, header, seen, schools_cache, report) -> 
             )
         rows.append((uai, raw["vintage"], kind, values))
     return rows if len(report.errors) == errors_before else []
+
+
+def _check_populations(rows: list[tuple[str, str, str, dict]], row_lines: list[int], report) -> None:
+    """Pix counts above the Référentiel's populations, checked once the lines are read so that
+    the populations are counted in one query per school year rather than per line."""
+    by_vintage: dict[str, set[str]] = {}
+    for uai, vintage, kind, _values in rows:
+        if kind == DeclarationKind.PIX:
+            by_vintage.setdefault(vintage, set()).add(uai)
+    populations = {v: services.registry_populations(uais, v) for v, uais in by_vintage.items()}
+    for (uai, vintage, kind, values), line_number in zip(rows, row_lines, strict=True):
+        if kind != DeclarationKind.PIX:
+            continue
+        for problem in services.population_problems(values, populations[vintage][uai]):
+            report.errors.append(LineError(line_number, problem.field, str(problem.value), problem.expected))
+    report.errors.sort(key=lambda error: error.line)

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from socle.identite import services as identite
 from socle.referentiel import services as referentiel
@@ -44,8 +45,10 @@ __all__ = [
     "history",
     "latest_declarations",
     "parse_value",
+    "population_problems",
     "purge_access_log",
     "record_access",
+    "registry_populations",
 ]
 
 # Audit entries of closed-data views are kept one year, then purged (`purge_access_log`).
@@ -199,6 +202,109 @@ def cross_check(kind: str, values: dict[str, Any]) -> list[FieldProblem]:
     return problems
 
 
+# A declared Pix count is a subset of a population the Référentiel knows: the school's teachers
+# (distinct persons with a teaching assignment that year) or its pupils of one level (distinct
+# pupils enrolled in a division of that level). Counted as socle.pilotage.facts counts them, so
+# that a rate computed from an accepted declaration never exceeds 100 %.
+POPULATION_OF_FIELD = {
+    "teachers_pix_edu": "teachers",
+    "pupils_6e_pix_attestation": "6E",
+    "pupils_3e_pix_certified": "3E",
+    "pupils_terminale_pix_certified": "TLE",
+}
+
+
+def registry_populations(uais: Iterable[str], vintage: str) -> dict[str, dict[str, int]]:
+    """For each school of `uais`, the Référentiel's populations of school year `vintage`:
+    {"teachers": n, "6E": n, "3E": n, "TLE": n}, only those above zero. Empty when the
+    Référentiel does not know the school year."""
+    year = referentiel.school_year_by_code(vintage)
+    uais = sorted(set(uais))
+    populations: dict[str, dict[str, int]] = {uai: {} for uai in uais}
+    if year is None or not uais:
+        return populations
+    schools = referentiel.schools_in_territory(uais=uais)
+    uai = "class_group__etablissement__uai"
+    # `.order_by()`: the services order on a unique key, which would split every GROUP BY.
+    teaching = (
+        referentiel.teaching_assignments_in_schools(schools)
+        .filter(class_group__school_year=year)
+        .exclude(status="tobedeleted")
+        .order_by()
+    )
+    for entry in teaching.values(uai).annotate(n=Count("person", distinct=True)):
+        populations[entry[uai]]["teachers"] = entry["n"]
+    levels = [POPULATION_OF_FIELD[name] for name in POPULATION_OF_FIELD if name != "teachers_pix_edu"]
+    divisions = (
+        referentiel.enrolments_in_schools(schools)
+        .filter(class_group__school_year=year, class_group__kind="division", class_group__level__in=levels)
+        .exclude(status="tobedeleted")
+        .order_by()
+    )
+    for entry in divisions.values(uai, "class_group__level").annotate(n=Count("person", distinct=True)):
+        populations[entry[uai]][entry["class_group__level"]] = entry["n"]
+    return populations
+
+
+def _population_expected(name: str, declared: int, population: int) -> str:
+    if name == "teachers_pix_edu":
+        text = ngettext(
+            "at most %(population)s: %(declared)s attested teachers declared, but the school has "
+            "%(population)s teacher in the Référentiel",
+            "at most %(population)s: %(declared)s attested teachers declared, but the school has "
+            "%(population)s teachers in the Référentiel",
+            population,
+        )
+    elif name == "pupils_6e_pix_attestation":
+        text = ngettext(
+            "at most %(population)s: %(declared)s pupils of 6e with a Pix attestation declared, but the "
+            "school has %(population)s pupil in 6e in the Référentiel",
+            "at most %(population)s: %(declared)s pupils of 6e with a Pix attestation declared, but the "
+            "school has %(population)s pupils in 6e in the Référentiel",
+            population,
+        )
+    elif name == "pupils_3e_pix_certified":
+        text = ngettext(
+            "at most %(population)s: %(declared)s pupils of 3e certified by Pix declared, but the "
+            "school has %(population)s pupil in 3e in the Référentiel",
+            "at most %(population)s: %(declared)s pupils of 3e certified by Pix declared, but the "
+            "school has %(population)s pupils in 3e in the Référentiel",
+            population,
+        )
+    else:
+        text = ngettext(
+            "at most %(population)s: %(declared)s pupils of terminale certified by Pix declared, but "
+            "the school has %(population)s pupil in terminale in the Référentiel",
+            "at most %(population)s: %(declared)s pupils of terminale certified by Pix declared, but "
+            "the school has %(population)s pupils in terminale in the Référentiel",
+            population,
+        )
+    return text % {"declared": declared, "population": population}
+
+
+def population_problems(values: dict[str, Any], populations: dict[str, int]) -> list[FieldProblem]:
+    """The Pix counts of `values` that exceed the school's population in the Référentiel.
+
+    A population the Référentiel does not have (no teaching assignment, no pupil of that level
+    for the year) is not checked: the registry is fed by the academic imports, which may come
+    after the collectivité's declaration, and a zero there means "not imported yet" as often as
+    "none". Refusing then would block an honest declaration; the indicator shows it as missing
+    denominator instead."""
+    problems = []
+    for name, population_key in POPULATION_OF_FIELD.items():
+        declared, population = values.get(name), populations.get(population_key)
+        if declared is not None and population and declared > population:
+            problems.append(FieldProblem(name, declared, _population_expected(name, declared, population)))
+    return problems
+
+
+def check_against_registry(uai: str, vintage: str, kind: str, values: dict[str, Any]) -> list[FieldProblem]:
+    """`population_problems` of one declaration of school `uai` (only Pix counts are subsets)."""
+    if kind != DeclarationKind.PIX:
+        return []
+    return population_problems(values, registry_populations([uai], vintage)[uai])
+
+
 def clean(kind: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[FieldProblem]]:
     """Parse every field of `kind` from `raw`, then cross-check: (values, problems)."""
     values: dict[str, Any] = {}
@@ -241,6 +347,8 @@ def declare(
         problems.append(problem)
     values, value_problems = clean(kind, raw)
     problems += value_problems
+    if not problems:
+        problems = check_against_registry(school.uai, vintage.strip(), kind, values)
     if problems:
         raise DeclarationRefused("invalid declaration", problems)
     with transaction.atomic():

@@ -87,7 +87,7 @@ def declare(request, uai: str, kind: str):
     school = _school_or_404(uai)
     _ensure_declarer(request, school)
     form_class = FORMS[kind]
-    form = form_class(request.POST or None)
+    form = form_class(request.POST or None, school=school)
     if request.method == "POST" and form.is_valid():
         try:
             services.declare(
