@@ -143,3 +143,80 @@ def test_csv_downloads_match_the_tables(steering, client_for):
     header = school.content.decode("utf-8-sig").splitlines()[0].split(";")
     assert header[2:] == [f"school:{steering.schools['college'].uai}", "commune:35999", "departement:35",
                           "academie:14", "region:53", "nation:FR"]  # fmt: skip
+
+
+def _queries_of(client, path, params=None) -> tuple[int, list[str]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, params or {})
+    assert response.status_code == 200
+    return len(queries), [q["sql"] for q in queries]
+
+
+def test_ministry_dashboard_queries_do_not_grow_with_the_territories(steering, client_for):
+    """Labels are fetched in bulk (one query per level), vintages without a DISTINCT over every
+    cell and read once, tile positions cached: more départements cost no more queries."""
+    from socle.referentiel.models import Departement
+
+    ministry = client_for(steering.user("ministere"))
+    ministry.get("/pilotage/")  # warm the session, the catalogue and the tile positions
+    before, sql = _queries_of(ministry, "/pilotage/")
+    assert not any("DISTINCT" in q and "pilotage_indicatorvalue" in q for q in sql)
+    assert not any("AVG(" in q.upper() for q in sql)  # tile positions come from the cache
+    academie = Departement.objects.get(code="35").academie
+    for code in ("22", "56", "44"):
+        Departement.objects.create(code=code, name=f"Département {code}", academie=academie)
+    after, _sql = _queries_of(ministry, "/pilotage/")
+    page = ministry.get("/pilotage/")
+    assert "Département 56 (56)" in page.content.decode()
+    assert after == before
+
+
+def test_territory_labels_one_query_per_level(steering, django_assert_max_num_queries):
+    from socle.pilotage import views
+
+    college = steering.schools["college"]
+    pairs = [
+        ("nation", "FR"),
+        ("departement", "35"),
+        ("departement", "29"),
+        ("academie", "14"),
+        ("school", college.uai),
+        ("commune", college.commune_id),
+        ("collectivite", "departement:35"),
+        ("departement", "999"),  # unknown: its code stands for the label
+    ]
+    with django_assert_max_num_queries(4):  # departement, academie, school, commune
+        labels = views.territory_labels(pairs)
+    assert labels[("nation", "FR")] == "France"
+    assert labels[("departement", "35")].endswith("(35)") and labels[("departement", "35")] != "35 (35)"
+    assert labels[("school", college.uai)] == f"{college.name} ({college.uai})"
+    assert labels[("departement", "999")] == "999 (999)"
+    assert labels[("collectivite", "departement:35")].endswith(labels[("departement", "35")])
+    for pair in pairs:
+        assert views.territory_label(*pair) == labels[pair]
+
+
+def test_vintages_are_probed_not_scanned(steering, django_assert_max_num_queries):
+    from socle.pilotage import services
+    from socle.pilotage.models import IndicatorValue
+
+    expected = sorted(set(IndicatorValue.objects.values_list("vintage", flat=True)), reverse=True)
+    assert expected == [steering.vintage, steering.previous_vintage]
+    with django_assert_max_num_queries(len(expected) + 1):
+        assert services.vintages() == expected
+
+
+def test_tile_positions_are_computed_once_then_cached(steering, django_assert_num_queries):
+    from django.core.cache import cache
+
+    from socle.pilotage import views
+
+    cache.clear()
+    with django_assert_num_queries(1):  # one aggregate grouped by département
+        first = views.tile_positions("departement")
+    with django_assert_num_queries(0):
+        assert views.tile_positions("departement") == first
+    assert set(first) <= {"29", "35", "94"}

@@ -186,3 +186,53 @@ def test_declaring_more_attested_teachers_than_the_registry_has_is_a_422_naming_
     body["values"] = {"teachers_pix_edu": 1}
     response = client.post(f"{API}/declarations", body, content_type="application/json", **auth)
     assert response.status_code == 201 and response.json()["values"]["teachers_pix_edu"] == 1
+
+
+def test_values_are_paginated_in_the_query_with_a_next_link(steering):
+    """The page size is a LIMIT in the SQL (the whole level was once loaded, then cut), and a
+    walk along the `next` links returns every cell exactly once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    operator = bearer("op", ["pilotage:read"])
+    whole = client.get(f"{API}/values", {"level": "school"}, **operator).json()
+    assert whole["next"] is None and whole["count"] == len(whole["items"]) >= 3
+    seen, url, params, pages = [], f"{API}/values", {"level": "school", "limit": 2}, 0
+    while url:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url, params, **operator).json()
+        cell_queries = [q["sql"] for q in queries if "pilotage_indicatorvalue" in q["sql"]]
+        assert cell_queries and all("LIMIT 3" in sql for sql in cell_queries if "ORDER BY" in sql)
+        assert page["count"] == len(page["items"]) <= 2
+        seen += [(i["indicator_code"], i["territory_code"]) for i in page["items"]]
+        url, params, pages = page["next"], None, pages + 1
+    assert pages > 1
+    assert seen == [(i["indicator_code"], i["territory_code"]) for i in whole["items"]]
+    bad = client.get(f"{API}/values", {"level": "school", "cursor": "nope"}, **operator)
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "cursor"
+    too_big = client.get(f"{API}/values", {"level": "school", "limit": 100000}, **operator)
+    assert too_big.status_code in (400, 422)
+    schema = client.get(f"{API}/openapi.json").json()
+    assert "cursor" in schema["paths"]["/pilotage/api/values"]["get"]["description"]
+
+
+def test_values_log_every_territory_in_a_constant_number_of_queries(steering):
+    """One access entry per territory returned, written in one bulk insert (one INSERT per
+    territory made ~5 000 queries for the communes)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    operator = bearer("op-log", ["pilotage:read"])
+    with CaptureQueriesContext(connection) as one:
+        client.get(f"{API}/values", {"level": "school", "limit": 1}, **operator)
+    IndicatorAccess.objects.all().delete()
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(f"{API}/values", {"level": "school"}, **operator).json()
+    codes = {item["territory_code"] for item in body["items"]}
+    assert len(codes) >= 3
+    assert len(many) == len(one)
+    logged = IndicatorAccess.objects.filter(token_name="op-log", what="values", level="school", channel="api")
+    assert sorted(logged.values_list("code", flat=True)) == sorted(codes)
+    assert {entry.path for entry in logged} == {"/pilotage/api/values?level=school"}

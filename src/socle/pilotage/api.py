@@ -14,9 +14,13 @@ is written to the pilotage access log."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import datetime as dt
+import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpRequest
 from ninja import Query, Schema, Status
@@ -29,12 +33,20 @@ from socle.referentiel import services as referentiel
 from . import services
 from .collecte import access
 from .collecte import services as collecte
-from .collecte.models import EQUIPMENT_FIELDS, PIX_FIELDS, AccessChannel, DeclarationKind, DeclarationSource
+from .collecte.models import (
+    EQUIPMENT_FIELDS,
+    PIX_FIELDS,
+    AccessChannel,
+    DeclarationKind,
+    DeclarationSource,
+    IndicatorAccess,
+)
 
 READ = "pilotage:read"
 DECLARE = "pilotage:declare"
 LEVELS = ("school", "commune", "departement", "academie", "region", "nation", "collectivite")
 MAX_ITEMS = 5000
+DEFAULT_PAGE = 1000
 
 api = SocleAPI(
     title="Socle — Pilotage API v1",
@@ -85,6 +97,20 @@ def _log(request, what: str, level: str, code: str = "") -> None:
     )
 
 
+def _log_many(request, what: str, level: str, codes: list[str]) -> None:
+    """One access entry per territory, as `_log`, but in two queries whatever their number (one
+    INSERT per territory cost ~5 000 queries for the communes): the first entry is recorded by
+    the collecte (who, which token, path), the others copy it in one bulk INSERT."""
+    first = collecte.record_access(
+        request, what=what, level=level, code=codes[0], channel=AccessChannel.API, token=_token(request)
+    )
+    shared = {f.attname: getattr(first, f.attname) for f in IndicatorAccess._meta.concrete_fields}
+    del shared[IndicatorAccess._meta.pk.attname], shared["code"]
+    IndicatorAccess.objects.bulk_create(
+        [IndicatorAccess(**shared, code=code) for code in codes[1:]], batch_size=1000
+    )
+
+
 # --- Schemas -----------------------------------------------------------------------------------
 class IndicatorOut(Schema):
     code: str
@@ -122,6 +148,7 @@ class ValueOut(Schema):
 
 class ValueList(Schema):
     count: int
+    next: str | None = None
     items: list[ValueOut]
 
 
@@ -201,6 +228,14 @@ def list_indicators(request: HttpRequest):
     openapi_extra=READ_EXTRA,
     tags=["indicators"],
     summary="Indicator values of one level, optionally for some territories, one indicator, one year",
+    description=(
+        "Cells ordered by indicator code then territory code, **paginated by cursor**: at most "
+        f"`limit` items per page (default {DEFAULT_PAGE}, at most {MAX_ITEMS}); when more remain, "
+        "`next` is the absolute URL of the following page (same parameters plus `cursor`), "
+        "otherwise null. `count` is the number of items in this page. A cursor is opaque: only "
+        "pass back one this API issued. Each page's territories are written to the access log "
+        "(one entry per territory, in one insert)."
+    ),
 )
 def list_values(
     request: HttpRequest,
@@ -210,6 +245,8 @@ def list_values(
     ),
     indicator: str | None = Query(None, description="Indicator code"),
     vintage: str | None = Query(None, description="School year, e.g. 2025-2026 (default: the current one)"),
+    limit: int = Query(DEFAULT_PAGE, ge=1, le=MAX_ITEMS, description=f"Page size (1–{MAX_ITEMS})"),
+    cursor: str | None = Query(None, description="The `cursor` of a `next` link, to read the next page"),
 ):
     if level not in LEVELS:
         raise ApiError(
@@ -231,12 +268,42 @@ def list_values(
         codes = _allowed_codes(scope, level)
         if not codes:
             return {"count": 0, "items": []}
-    found = services.values(indicator, level=level, codes=codes or None, vintage=vintage)[:MAX_ITEMS]
+    after = _decode_cursor(cursor) if cursor else None
+    # One row more than the page tells whether a next page exists, without a COUNT.
+    found = services.values_page(
+        indicator, level=level, codes=codes or None, vintage=vintage, after=after, limit=limit + 1
+    )
+    next_link = None
+    if len(found) > limit:
+        found = found[:limit]
+        last = found[-1]
+        next_link = _next_url(request, _encode_cursor(last.indicator_code, last.territory_code))
     items = [as_dict(value) for value in found]
     if level != "nation":
-        for logged in sorted({item["territory_code"] for item in items}) or [""]:
-            _log(request, "values", level, logged)
-    return {"count": len(items), "items": items}
+        _log_many(request, "values", level, sorted({item["territory_code"] for item in items}) or [""])
+    return {"count": len(items), "next": next_link, "items": items}
+
+
+def _encode_cursor(indicator_code: str, territory_code: str) -> str:
+    raw = json.dumps([indicator_code, territory_code], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[str, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "invalid_parameter", "cursor: not a cursor issued by this API", "cursor") from exc
+    if not (isinstance(values, list) and len(values) == 2 and all(isinstance(v, str) for v in values)):
+        raise ApiError(400, "invalid_parameter", "cursor: not a cursor issued by this API", "cursor")
+    return values[0], values[1]
+
+
+def _next_url(request: HttpRequest, cursor: str) -> str:
+    params = request.GET.copy()
+    params["cursor"] = cursor
+    return request.build_absolute_uri(request.path) + "?" + urlencode(sorted(params.lists()), doseq=True)
 
 
 def _allowed_codes(scope: access.Scope, level: str) -> list[str]:

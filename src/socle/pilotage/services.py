@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from socle.referentiel import services as referentiel
@@ -217,9 +217,18 @@ def default_vintage() -> str | None:
 
 
 def vintages() -> list[str]:
-    """Every vintage that has cells, most recent first."""
-    found = IndicatorValue.objects.values_list("vintage", flat=True).distinct()
-    return sorted(set(found), reverse=True)
+    """Every vintage that has cells, most recent first.
+
+    Why not SELECT DISTINCT: at national scale it reads every cell (100–200 ms over 1.15 M).
+    This is a "loose index scan": one MAX(vintage) below the previous one per vintage, each an
+    index probe on `pilotage_cell_indicator` (vintage first), so the cost grows with the number of
+    school years (a handful), not with the cells. Portable ORM, so it also runs on SQLite."""
+    found: list[str] = []
+    cells = IndicatorValue.objects.all()
+    while (latest := cells.aggregate(v=Max("vintage"))["v"]) is not None:
+        found.append(latest)
+        cells = IndicatorValue.objects.filter(vintage__lt=latest)
+    return found
 
 
 def values(
@@ -231,6 +240,21 @@ def values(
 ) -> list[Value]:
     """The cells of one level (optionally one indicator, some territory codes) for `vintage`
     (default: `default_vintage()`), ordered by indicator then territory code."""
+    return values_page(indicator_code, level=level, codes=codes, vintage=vintage)
+
+
+def values_page(
+    indicator_code: str | None = None,
+    *,
+    level: str,
+    codes: Iterable[str] | None = None,
+    vintage: str | None = None,
+    after: tuple[str, str] | None = None,
+    limit: int | None = None,
+) -> list[Value]:
+    """Like `values`, but at most `limit` cells, those sorting strictly after the
+    (indicator_code, territory_code) pair `after`: keyset pagination. The limit is applied in the
+    query (LIMIT), so a page never loads more rows than it returns."""
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}: expected one of {', '.join(LEVELS)}")
     qs = IndicatorValue.objects.filter(level=level, vintage=vintage or default_vintage())
@@ -238,7 +262,15 @@ def values(
         qs = qs.filter(indicator_code=indicator_code)
     if codes is not None:
         qs = qs.filter(territory_code__in=list(codes))
-    return [_as_value(cell) for cell in qs.order_by("indicator_code", "territory_code")]
+    if after is not None:
+        # (indicator, territory) is unique within one level and vintage (pilotage_unique_cell).
+        qs = qs.filter(
+            Q(indicator_code__gt=after[0]) | Q(indicator_code=after[0], territory_code__gt=after[1])
+        )
+    qs = qs.order_by("indicator_code", "territory_code")
+    if limit is not None:
+        qs = qs[:limit]
+    return [_as_value(cell) for cell in qs]
 
 
 def territory_chain(uai: str, vintage: str | None = None) -> dict[str, str] | None:
