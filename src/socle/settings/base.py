@@ -306,3 +306,5 @@ SOCLE_OPENDATA_BASE_URL = os.environ.get("SOCLE_OPENDATA_BASE_URL", "")
 # client-certificate headers set by the mTLS proxy are trusted (on only behind that proxy).
 SOCLE_GAR_ACCESS_LOG_DAYS = int(os.environ.get("SOCLE_GAR_ACCESS_LOG_DAYS", "400"))
 SOCLE_GAR_TRUST_CERT_HEADER = os.environ.get("SOCLE_GAR_TRUST_CERT_HEADER", "") == "1"
+# The platform's public address: notifications sent by e-mail carry absolute links built on it.
+SOCLE_PUBLIC_URL = os.environ.get("SOCLE_PUBLIC_URL", "")
