@@ -243,3 +243,32 @@ class SocleAPI(NinjaAPI):
                 if scopes is not None and operation.get("security"):
                     operation["security"] = [{SECURITY_SCHEME: list(scopes)}]
         return schema
+
+
+def audit_token_access(request: HttpRequest, *, api: str, summary: str, **details: Any) -> None:
+    """One auditlog ACCESS entry for a token-authenticated read of personal or closed data:
+    which token (name, prefix, scopes), which endpoint and query, and what was read (`summary`,
+    e.g. "12 person(s)", plus the brick's own `details`)."""
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    token: ApiToken = request.auth  # type: ignore[attr-defined]
+    LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(ApiToken),
+        object_pk=str(token.pk),
+        object_id=token.pk,
+        object_repr=f"API token {token.name}",
+        action=LogEntry.Action.ACCESS,
+        changes_text=f"{request.method} {request.get_full_path()}: {summary}",
+        remote_addr=request.META.get("REMOTE_ADDR") or None,
+        additional_data={
+            "api": api,
+            "token": token.name,
+            "token_prefix": token.prefix,
+            "method": request.method,
+            "endpoint": request.path,
+            "query": request.GET.urlencode(),
+            "scopes": list(token.scopes or []),
+            **details,
+        },
+    )

@@ -14,15 +14,21 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from auditlog.models import LogEntry
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query
 
-from socle.core.api_auth import AUTH_ERRORS, ApiError, ErrorOut, SocleAPI, TokenAuth, has_scope, scopes_extra
-from socle.core.models import ApiToken
+from socle.core.api_auth import (
+    AUTH_ERRORS,
+    ApiError,
+    ErrorOut,
+    SocleAPI,
+    TokenAuth,
+    audit_token_access,
+    has_scope,
+    scopes_extra,
+)
 
 from .. import services
 from ..models import ClassGroup, CollectiviteType, Level, SchoolState, SchoolType, Sector
@@ -70,27 +76,13 @@ def _code_name(code: str, name: str) -> dict[str, str] | None:
 def audit_personal_read(request: HttpRequest, *, persons: int, subject: str, personal_fields: bool) -> None:
     """One auditlog ACCESS entry per response that lists people: which token, which endpoint,
     how many persons, whether the personal attributes were included."""
-    token: ApiToken = request.auth  # type: ignore[attr-defined]
-    LogEntry.objects.create(
-        content_type=ContentType.objects.get_for_model(ApiToken),
-        object_pk=str(token.pk),
-        object_id=token.pk,
-        object_repr=f"API token {token.name}",
-        action=LogEntry.Action.ACCESS,
-        changes_text=f"{request.method} {request.get_full_path()}: {persons} person(s)",
-        remote_addr=request.META.get("REMOTE_ADDR") or None,
-        additional_data={
-            "api": "referentiel",
-            "token": token.name,
-            "token_prefix": token.prefix,
-            "method": request.method,
-            "endpoint": request.path,
-            "query": request.GET.urlencode(),
-            "subject": subject,
-            "persons": persons,
-            "personal_fields": personal_fields,
-            "scopes": list(token.scopes or []),
-        },
+    audit_token_access(
+        request,
+        api="referentiel",
+        summary=f"{persons} person(s)",
+        subject=subject,
+        persons=persons,
+        personal_fields=personal_fields,
     )
 
 

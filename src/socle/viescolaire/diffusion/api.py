@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from auditlog.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Query, Schema
 
-from socle.core.api_auth import AUTH_ERRORS, ApiError, ErrorOut, SocleAPI, TokenAuth, scopes_extra
-from socle.core.models import ApiToken
+from socle.core.api_auth import (
+    AUTH_ERRORS,
+    ApiError,
+    ErrorOut,
+    SocleAPI,
+    TokenAuth,
+    audit_token_access,
+    scopes_extra,
+)
 from socle.referentiel import services as referentiel
 
 from . import clock, quiet_hours, services
@@ -264,21 +269,8 @@ def put_holidays(request: HttpRequest, payload: list[HolidayIn]):
 
 
 def _audit_urgent_read(request: HttpRequest, uai: str, count: int) -> None:
-    token: ApiToken = request.auth  # type: ignore[attr-defined]
-    LogEntry.objects.create(
-        content_type=ContentType.objects.get_for_model(ApiToken),
-        object_pk=str(token.pk),
-        object_id=token.pk,
-        object_repr=f"API token {token.name}",
-        action=LogEntry.Action.ACCESS,
-        changes_text=f"{request.method} {request.get_full_path()}: {count} urgent publication(s)",
-        remote_addr=request.META.get("REMOTE_ADDR") or None,
-        additional_data={
-            "api": "viescolaire_diffusion",
-            "token": token.name,
-            "endpoint": request.path,
-            "uai": uai,
-        },
+    audit_token_access(
+        request, api="viescolaire_diffusion", summary=f"{count} urgent publication(s)", uai=uai
     )
 
 
