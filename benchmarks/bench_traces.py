@@ -348,48 +348,13 @@ def copy_ceiling(rows: int) -> dict:
     )
     stored = store.now_ms()
     prepared = [store.prepare(make_statement(i), "1.0.3", client, stored) for i in range(rows)]
-    columns = [
-        "tenant",
-        "statement_id",
-        "stored",
-        "timestamp",
-        "verb_id",
-        "actor_key",
-        "object_agent_key",
-        "activity_id",
-        "registration",
-        "ref_target",
-        "voided",
-        "is_voiding",
-        "credential_id",
-        "has_attachments",
-        "data",
-    ]
+    columns = store.COLUMNS[1:]  # the id comes from the sequence
     with connection.cursor() as cursor:
         raw = cursor.connection
         started = time.perf_counter()
         with raw.cursor() as pg, pg.copy(f"COPY traces_statement ({', '.join(columns)}) FROM STDIN") as copy:
             for item in prepared:
-                row = item.row
-                copy.write_row(
-                    [
-                        "copy",
-                        row["statement_id"],
-                        row["stored"],
-                        row["timestamp"],
-                        row["verb_id"],
-                        row["actor_key"],
-                        row["object_agent_key"],
-                        row["activity_id"],
-                        row["registration"],
-                        row["ref_target"],
-                        False,
-                        row["is_voiding"],
-                        0,
-                        False,
-                        json.dumps(item.statement),
-                    ]
-                )
+                copy.write_row(store.copy_values("copy", item))
         raw.commit()
         elapsed = time.perf_counter() - started
         cursor.execute("DELETE FROM traces_statement WHERE tenant = 'copy'")

@@ -486,6 +486,29 @@ COLUMNS = (
 )
 
 
+def copy_values(tenant: str, item: Prepared) -> tuple:
+    """The values of `COLUMNS` after `id` for one prepared statement, as COPY writes them (the
+    benchmark's raw COPY ceiling writes exactly these rows too)."""
+    row = item.row
+    return (
+        tenant,
+        row["statement_id"],
+        row["stored"],
+        row["timestamp"],
+        row["verb_id"],
+        row["actor_key"],
+        row["object_agent_key"],
+        row["activity_id"],
+        row["registration"],
+        row["ref_target"],
+        False,
+        row["is_voiding"],
+        row["credential_id"],
+        row["has_attachments"],
+        orjson.dumps(item.statement).decode(),
+    )
+
+
 def _claim_keys(tenant: str, items: list[Prepared]) -> set[str]:
     """Insert the key rows of ids not stored yet; return the ids that were claimed."""
     stored = items[0].row["stored"]
@@ -536,27 +559,7 @@ def _insert(tenant: str, fresh: list[Prepared]) -> None:
         pg = cursor.cursor  # the psycopg cursor under Django's wrapper
         with pg.copy(f"COPY traces_statement ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for row_id, item in zip(ids, fresh, strict=True):
-                row = item.row
-                copy.write_row(
-                    (
-                        row_id,
-                        tenant,
-                        row["statement_id"],
-                        row["stored"],
-                        row["timestamp"],
-                        row["verb_id"],
-                        row["actor_key"],
-                        row["object_agent_key"],
-                        row["activity_id"],
-                        row["registration"],
-                        row["ref_target"],
-                        False,
-                        row["is_voiding"],
-                        row["credential_id"],
-                        row["has_attachments"],
-                        orjson.dumps(item.statement).decode(),
-                    )
-                )
+                copy.write_row((row_id, *copy_values(tenant, item)))
         relations = [
             (row_id, kind, key)
             for row_id, item in zip(ids, fresh, strict=True)
