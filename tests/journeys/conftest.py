@@ -99,6 +99,26 @@ class Browserless(requests.Session):
         return super().request(method, self.url(url), *args, **kwargs)
 
 
+def browser_login(browser, live_server, demo, username: str, **context_options):
+    """Log a demo persona in through the login form in Chromium, TOTP step included, as `make
+    run` users do; returns (context, page). `context_options` go to `browser.new_context`."""
+    context = browser.new_context(locale="fr-FR", base_url=live_server.url, **context_options)
+    page = context.new_page()
+    user = demo.user(username)
+    device = confirmed_totp_device(user) if identite.requires_second_factor(user) else None
+    page.goto("/identite/connexion/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    if device is not None:
+        page.wait_for_url("**/identite/connexion/code/**")
+        page.fill("input[name=token]", totp_code(device))
+        page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    assert "/identite/connexion" not in page.url, (username, page.url)
+    return context, page
+
+
 def _csrf(html: str) -> str:
     found = CSRF_FIELD.search(html)
     assert found, html[:1500]

@@ -7,30 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from socle.identite import services as identite
-from socle.referentiel.demo.personas import DEMO_PASSWORD
-
-from .conftest import confirmed_totp_device, totp_code
+from .conftest import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def browser_login(browser, live_server, demo, username):
-    context = browser.new_context(locale="fr-FR", base_url=live_server.url)
-    page = context.new_page()
-    user = demo.user(username)
-    device = confirmed_totp_device(user) if identite.requires_second_factor(user) else None
-    page.goto("/identite/connexion/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    if device is not None:
-        page.wait_for_url("**/identite/connexion/code/**")
-        page.fill("input[name=token]", totp_code(device))
-        page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state()
-    assert "/identite/connexion" not in page.url, (username, page.url)
-    return context, page
 
 
 def visit(page, axe_check, path, *expected):

@@ -14,10 +14,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from socle.identite import services as identite
 from socle.pilotage.collecte import services as collecte
-from socle.referentiel.demo.personas import DEMO_PASSWORD
-from tests.journeys.conftest import confirmed_totp_device, demo, totp_code  # noqa: F401
+from tests.journeys.conftest import browser_login, demo  # noqa: F401
 from tests.pilotage.collecte.conftest import client_for, steering, world  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -128,24 +126,8 @@ def test_import_report_is_axe_clean(page, axe_check, live_server, steering, tmp_
 
 
 def demo_login(browser, live_server, demo, username):
-    """Log a demo persona in through the login form, TOTP step included, as `make run` users do."""
-    context = browser.new_context(
-        locale="fr-FR", base_url=live_server.url, viewport={"width": 1280, "height": 900}
-    )
-    page = context.new_page()
-    user = demo.user(username)
-    device = confirmed_totp_device(user) if identite.requires_second_factor(user) else None
-    page.goto("/identite/connexion/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    if device is not None:
-        page.wait_for_url("**/identite/connexion/code/**")
-        page.fill("input[name=token]", totp_code(device))
-        page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state()
-    assert "/identite/connexion" not in page.url, (username, page.url)
-    return context, page
+    """A demo persona logged in through the real form, in a window as wide as the screenshots."""
+    return browser_login(browser, live_server, demo, username, viewport={"width": 1280, "height": 900})
 
 
 def percentages(text: str) -> list[float]:
