@@ -20,7 +20,6 @@ _known: set[str] = set()
 # The indexes of the statement table, as the models declare them (the partial ones skip the rows
 # where their column is NULL: fewer index writes per statement).
 INDEXES = {
-    "traces_stmt_sid": "(tenant, statement_id)",
     "traces_stmt_stored": "(tenant, stored, id)",
     "traces_stmt_actor": "(tenant, actor_key, stored)",
     "traces_stmt_objagent": "(tenant, object_agent_key, stored) WHERE object_agent_key IS NOT NULL",

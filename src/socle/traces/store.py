@@ -14,11 +14,11 @@ from typing import Any
 import orjson
 import psycopg
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from . import agents, conf, partitions
 from .models import Activity, Attachment, Statement, StatementKey, StatementRelation
-from .validation import SIGNATURE_USAGE, VOIDED_VERB, XAPIValidationError, parse_timestamp, validate_statement
+from .validation import SIGNATURE_USAGE, VOIDED_VERB, XAPIValidationError, validate_and_parse_timestamp
 
 
 class XAPIError(Exception):
@@ -150,54 +150,82 @@ def _context_activities_as_lists(statement: dict) -> None:
         statement["context"] = context
 
 
-def prepare(raw: Any, version: str, client: Client, stored: datetime, path: str = "statement") -> Prepared:
-    statement = validate_statement(raw, version, path)
-    original = statement
-    if conf.pseudonymise():
-        statement = agents.pseudonymise_statement(statement)
-    statement = dict(statement)
-    statement_id = statement.get("id") or str(uuid.uuid4())
-    statement_id = str(uuid.UUID(statement_id))
+@dataclass(frozen=True)
+class Stamp:
+    """What the LRS adds identically to every statement of one request, computed once."""
+
+    stored: datetime
+    stored_text: str
+    pseudonymise: bool
+
+    @classmethod
+    def at(cls, stored: datetime) -> Stamp:
+        return cls(stored=stored, stored_text=format_stored(stored), pseudonymise=conf.pseudonymise())
+
+
+def prepare(
+    raw: Any,
+    version: str,
+    client: Client,
+    stored: datetime,
+    path: str = "statement",
+    stamp: Stamp | None = None,
+) -> Prepared:
+    """Validate one received statement and build what is stored: the statement with the
+    properties the LRS sets (id, stored, timestamp, authority, version), its indexed columns
+    and its relation rows. `stamp` (from `prepare_batch`) saves recomputing per statement what
+    the whole request shares."""
+    if stamp is None:
+        stamp = Stamp.at(stored)
+    timestamp = validate_and_parse_timestamp(raw, version, path)
+    original = raw
+    # A shallow copy: the properties below are set on the copy, nested objects are shared
+    # with `original` and replaced (never modified in place) when they change.
+    statement = agents.pseudonymise_statement(raw) if stamp.pseudonymise else dict(raw)
+    statement_id = statement.get("id")
+    # Validated as 8-4-4-4-12 hex digits: lower case is the canonical form.
+    statement_id = statement_id.lower() if statement_id is not None else str(uuid.uuid4())
     statement["id"] = statement_id
-    stored_text = format_stored(stored)
-    statement["stored"] = stored_text
-    if "timestamp" in statement:
-        timestamp = parse_timestamp(statement["timestamp"], f"{path}.timestamp")
-    else:
-        timestamp = stored
-        statement["timestamp"] = stored_text
+    statement["stored"] = stamp.stored_text
+    if timestamp is None:
+        timestamp = stamp.stored
+        statement["timestamp"] = stamp.stored_text
     statement["authority"] = client.authority
     _context_activities_as_lists(statement)
-    if statement["object"].get("objectType") == "SubStatement":
-        statement["object"] = dict(statement["object"])
-        _context_activities_as_lists(statement["object"])
-    statement.setdefault("version", "2.0.0" if version.startswith("2") else "1.0.0")
     obj = statement["object"]
     object_type = obj.get("objectType", "Activity")
-    context = statement.get("context") or {}
-    registration = context.get("registration")
-    prepared = Prepared(statement=statement, original=original, statement_id=statement_id)
+    if object_type == "SubStatement":
+        obj = statement["object"] = dict(obj)
+        _context_activities_as_lists(obj)
+    if "version" not in statement:
+        statement["version"] = "2.0.0" if version[0] == "2" else "1.0.0"
+    context = statement.get("context")
     relations: set[tuple[str, str]] = set()
     activities: list[dict] = []
     _collect(statement, relations, activities, top=True)
     # The authority is the credential (credential_id column): no relation row needed.
-    prepared.relations = sorted(relations)
-    prepared.activities = activities
-    prepared.row = {
-        "statement_id": statement_id,
-        "stored": stored,
-        "timestamp": timestamp,
-        "verb_id": statement["verb"]["id"],
-        "actor_key": agents.agent_key(statement["actor"]),
-        "object_agent_key": agents.agent_key(obj) if object_type in ("Agent", "Group") else None,
-        "activity_id": obj["id"] if object_type == "Activity" else None,
-        "registration": registration,
-        "ref_target": obj["id"] if object_type == "StatementRef" else None,
-        "is_voiding": statement["verb"]["id"] == VOIDED_VERB,
-        "has_attachments": bool(statement.get("attachments")),
-        "credential_id": client.credential_id,
-    }
-    return prepared
+    verb_id = statement["verb"]["id"]
+    return Prepared(
+        statement=statement,
+        original=original,
+        statement_id=statement_id,
+        row={
+            "statement_id": statement_id,
+            "stored": stamp.stored,
+            "timestamp": timestamp,
+            "verb_id": verb_id,
+            "actor_key": agents.agent_key(statement["actor"]),
+            "object_agent_key": agents.agent_key(obj) if object_type in ("Agent", "Group") else None,
+            "activity_id": obj["id"] if object_type == "Activity" else None,
+            "registration": context.get("registration") if context else None,
+            "ref_target": obj["id"] if object_type == "StatementRef" else None,
+            "is_voiding": verb_id == VOIDED_VERB,
+            "has_attachments": bool(statement.get("attachments")),
+            "credential_id": client.credential_id,
+        },
+        relations=sorted(relations) if len(relations) > 1 else list(relations),
+        activities=activities,
+    )
 
 
 def merge_definition(current: dict, new: dict) -> dict:
@@ -215,21 +243,37 @@ def merge_definition(current: dict, new: dict) -> dict:
 _known_definitions: dict[tuple[str, str], dict] = {}
 
 
-def _save_activities(tenant: str, activities: list[dict]) -> None:
+def _pending_definitions(tenant: str, activities: list[dict]) -> dict[str, dict]:
+    """The activity definitions of a batch that may change what the LRS holds. Most statements
+    repeat a definition the LRS already holds: those are left out without a query (per-process
+    cache of what this process last read or wrote)."""
     definitions: dict[str, dict] = {}
     for activity in activities:
-        if "definition" in activity:
-            definitions[activity["id"]] = merge_definition(
-                definitions.get(activity["id"], {}), activity["definition"]
-            )
-    # Most statements repeat a definition the LRS already holds: skip those without a query
-    # (per-process cache of what this process last read or wrote).
-    definitions = {
-        activity_id: definition
-        for activity_id, definition in definitions.items()
-        if (known := _known_definitions.get((tenant, activity_id))) is None
-        or merge_definition(known, definition) != known
-    }
+        definition = activity.get("definition")
+        if definition is None:
+            continue
+        activity_id = activity["id"]
+        if activity_id not in definitions:
+            known = _known_definitions.get((tenant, activity_id))
+            # Adds nothing to what is known (the usual case: the very same definition again).
+            # Once an id is pending, its later occurrences are merged in, in batch order.
+            if known is not None and (known == definition or merge_definition(known, definition) == known):
+                continue
+        definitions[activity_id] = merge_definition(definitions.get(activity_id, {}), definition)
+    return definitions
+
+
+def _remember_definitions(tenant: str, definitions: dict[str, dict]) -> None:
+    """After `definitions` were merged into the stored ones by ONE_STATEMENT_PLAIN_INSERT."""
+    if len(_known_definitions) > 50_000:
+        _known_definitions.clear()
+    for activity_id, definition in definitions.items():
+        known = _known_definitions.get((tenant, activity_id))
+        _known_definitions[(tenant, activity_id)] = merge_definition(known or {}, definition)
+
+
+def _save_activities(tenant: str, activities: list[dict]) -> None:
+    definitions = _pending_definitions(tenant, activities)
     if not definitions:
         return
     existing = {
@@ -284,11 +328,49 @@ def store_statements(
         raise XAPIError(409, "a statement with one of these ids was stored concurrently") from exc
 
 
+class _IdTaken(Exception):
+    """The plain key INSERT of the fast path met an id already stored (or being stored)."""
+
+
 def _store(items, client, tenant, seen, attachments, partial) -> BatchResult:
+    # Before the transaction: rolled back with it (409, retry below), the new partition would be
+    # lost while remembered as created.
+    partitions.ensure_partition(items[0].row["stored"])
+    if connection.vendor != "postgresql" or any(item.row["is_voiding"] for item in items):
+        with transaction.atomic():
+            return _store_step_by_step(items, tenant, attachments, partial)
+    # The common case is a batch of new ids: its keys are inserted by a plain INSERT (no
+    # ON CONFLICT, whose speculative insertion costs CPU on every row). An id already stored (a
+    # re-send, a conflict, a concurrent request) makes that INSERT fail: nothing of the batch is
+    # kept (the statement, or the batch's transaction, is rolled back; a savepoint if the caller
+    # is in a transaction) and the batch is stored again the careful way, which tells a re-send
+    # from a conflict.
+    try:
+        if not attachments and not connection.in_atomic_block:
+            # The commonest case of all: no attachment. Then the one SQL statement (which also
+            # saves the activity definitions) is the whole write, and a single statement is
+            # atomic on its own: sent in autocommit mode it needs no BEGIN and no COMMIT round
+            # trip (3 → 1).
+            _claim_and_insert(tenant, items, plain=True)
+            return BatchResult(ids=[item.statement_id for item in items])
+        with transaction.atomic():
+            return _store_in_one_statement(items, tenant, attachments, partial, plain=True)
+    except _IdTaken:
+        pass
     with transaction.atomic():
-        if connection.vendor == "postgresql" and not any(item.row["is_voiding"] for item in items):
-            return _store_in_one_statement(items, tenant, attachments, partial)
-        return _store_step_by_step(items, tenant, attachments, partial)
+        return _store_in_one_statement(items, tenant, attachments, partial, plain=False)
+
+
+def locate(tenant: str, statement_ids) -> Q:
+    """A filter on the statement table for these ids. The table has no index on statement_id:
+    the key table gives each id's `stored`, and (tenant, stored) finds the row (pruned to its
+    month) among the few stored at the same millisecond."""
+    stored = set(
+        StatementKey.objects.filter(tenant=tenant, statement_id__in=list(statement_ids)).values_list(
+            "stored", flat=True
+        )
+    )
+    return Q(tenant=tenant, statement_id__in=list(statement_ids), stored__in=stored)
 
 
 def _compare_with_stored(tenant, items, partial, rejected) -> list[Prepared]:
@@ -320,18 +402,21 @@ def _compare_with_stored(tenant, items, partial, rejected) -> list[Prepared]:
     return missing
 
 
-def _store_in_one_statement(items, tenant, attachments, partial) -> BatchResult:
+def _store_in_one_statement(items, tenant, attachments, partial, *, plain: bool = False) -> BatchResult:
     """PostgreSQL, no voiding statement in the batch (the common case): the ids are claimed and
     the new statements and their relation rows inserted by one SQL statement; only the ids that
-    were already taken are then read back, to tell a re-send from a conflict."""
+    were already taken are then read back, to tell a re-send from a conflict. `plain`: claim
+    with a plain INSERT, which raises _IdTaken (the transaction is then unusable) if one of the
+    ids is taken."""
     rejected: list[dict] = []
-    claimed = _claim_and_insert(tenant, items)
+    claimed = _claim_and_insert(tenant, items, plain=plain)
     unclaimed = [item for item in items if item.statement_id not in claimed]
     if unclaimed and _compare_with_stored(tenant, unclaimed, partial, rejected):
         # A key row without its statement: only a concurrent request can be in between.
         raise XAPIError(409, "a statement with one of these ids was stored concurrently")
     fresh = [item for item in items if item.statement_id in claimed]
-    return _finish(tenant, items, fresh, attachments, rejected)
+    # The plain statement saved the activity definitions itself.
+    return _finish(tenant, items, fresh, attachments, rejected, definitions_saved=plain)
 
 
 def _store_step_by_step(items, tenant, attachments, partial) -> BatchResult:
@@ -349,9 +434,9 @@ def _store_step_by_step(items, tenant, attachments, partial) -> BatchResult:
     if targets:
         voiding_targets = set(
             str(value)
-            for value in Statement.objects.filter(
-                tenant=tenant, statement_id__in=list(targets), is_voiding=True
-            ).values_list("statement_id", flat=True)
+            for value in Statement.objects.filter(locate(tenant, targets), is_voiding=True).values_list(
+                "statement_id", flat=True
+            )
         )
         voiding_targets |= {item.statement_id for item in fresh if item.row["is_voiding"]} & targets
         kept = []
@@ -372,16 +457,15 @@ def _store_step_by_step(items, tenant, attachments, partial) -> BatchResult:
         _insert(tenant, fresh)
     if targets and fresh:
         Statement.objects.filter(
-            tenant=tenant,
-            statement_id__in=[item.row["ref_target"] for item in fresh if item.row["is_voiding"]],
+            locate(tenant, [item.row["ref_target"] for item in fresh if item.row["is_voiding"]]),
             is_voiding=False,
         ).update(voided=True)
     return _finish(tenant, items, fresh, attachments, rejected)
 
 
-def _finish(tenant, items, fresh, attachments, rejected) -> BatchResult:
+def _finish(tenant, items, fresh, attachments, rejected, *, definitions_saved=False) -> BatchResult:
     """Activity definitions and attachments of the statements just stored; the result."""
-    if fresh:
+    if fresh and not definitions_saved:
         _save_activities(tenant, [activity for item in fresh for activity in item.activities])
     if fresh and attachments:
         needed = {
@@ -418,6 +502,12 @@ def _finish(tenant, items, fresh, attachments, rejected) -> BatchResult:
 # so only the ids the key insert claimed are inserted. Keys are claimed in id order, so that two
 # batches sharing ids wait on each other instead of deadlocking; rows get their ids in batch order
 # (statements of one batch share `stored`, and (stored, id) orders the query results).
+# ONE_STATEMENT_PLAIN_INSERT, the fast path, claims the keys with a plain INSERT (no ON CONFLICT):
+# a taken id is an error (unique violation on the key table's primary key) that undoes the whole
+# statement, so nothing else needs to depend on the claim: no join on `claimed`, no RETURNING, no
+# sort of the statement rows. Their ids are drawn from the sequence as `input` is read (in batch
+# order) and the relation rows take them from there. The main query reads `claimed`, so that the
+# keys are inserted first: a batch with a taken id fails before writing any statement row.
 ONE_STATEMENT_INSERT = """
 WITH input AS (
     SELECT * FROM jsonb_to_recordset(%s::jsonb) AS t(
@@ -447,11 +537,56 @@ WITH input AS (
 )
 SELECT statement_id FROM claimed
 """
+# merge_definition in SQL: the new definition's properties replace the stored ones, except the
+# language maps `name` and `description`, merged (the new one wins per language).
+_MERGED_DEFINITION = " || ".join(
+    [
+        "traces_activity.definition || EXCLUDED.definition",
+        *(
+            f"CASE WHEN jsonb_typeof(traces_activity.definition -> '{key}') = 'object' "
+            f"AND jsonb_typeof(EXCLUDED.definition -> '{key}') = 'object' "
+            f"THEN jsonb_build_object('{key}', (traces_activity.definition -> '{key}') "
+            f"|| (EXCLUDED.definition -> '{key}')) ELSE '{{}}'::jsonb END"
+            for key in ("name", "description")
+        ),
+    ]
+)
+ONE_STATEMENT_PLAIN_INSERT = """
+WITH input AS (
+    SELECT nextval('traces_statement_rowid_seq') AS row_id, t.* FROM jsonb_to_recordset(%s::jsonb) AS t(
+        statement_id uuid, stored timestamptz, "timestamp" timestamptz, verb_id text, actor_key text,
+        object_agent_key text, activity_id text, registration uuid, ref_target uuid, is_voiding boolean,
+        credential_id bigint, has_attachments boolean, relations jsonb, data jsonb, position integer)
+), claimed AS (
+    INSERT INTO traces_statementkey (tenant, statement_id, stored)
+    SELECT %s, statement_id, stored FROM input ORDER BY statement_id
+    RETURNING 1
+), inserted AS (
+    INSERT INTO traces_statement (id, tenant, statement_id, stored, "timestamp", verb_id, actor_key,
+        object_agent_key, activity_id, registration, ref_target, voided, is_voiding, credential_id,
+        has_attachments, data)
+    SELECT i.row_id, %s, i.statement_id, i.stored, i."timestamp", i.verb_id, i.actor_key,
+        i.object_agent_key, i.activity_id, i.registration, i.ref_target, false, i.is_voiding,
+        i.credential_id, i.has_attachments, i.data
+    FROM input i
+), related AS (
+    INSERT INTO traces_statementrelation (statement_id, kind, key)
+    SELECT i.row_id, r.value ->> 0, r.value ->> 1
+    FROM input i, jsonb_array_elements(i.relations) AS r(value)
+), activities AS (
+    INSERT INTO traces_activity (tenant, activity_id, definition)
+    SELECT %s, a.key, a.value FROM jsonb_each(%s::jsonb) AS a ORDER BY a.key
+    ON CONFLICT (tenant, activity_id) DO UPDATE SET definition = {merged}
+    WHERE traces_activity.definition IS DISTINCT FROM {merged}
+)
+SELECT count(*) FROM claimed
+""".replace("{merged}", f"({_MERGED_DEFINITION})")
+_KEY_PRIMARY_KEY = f"{StatementKey._meta.db_table}_pkey"
 
 
-def _claim_and_insert(tenant: str, items: list[Prepared]) -> set[str]:
-    """Run ONE_STATEMENT_INSERT; return the ids it claimed (and stored)."""
-    partitions.ensure_partition(items[0].row["stored"])
+def _claim_and_insert(tenant: str, items: list[Prepared], *, plain: bool = False) -> set[str]:
+    """Run ONE_STATEMENT_INSERT (ONE_STATEMENT_PLAIN_INSERT if `plain`: then a taken id raises
+    _IdTaken); return the ids it claimed (and stored). The caller has created the partition."""
     payload = orjson.dumps(
         [
             {**item.row, "relations": item.relations, "data": item.statement, "position": position}
@@ -461,9 +596,31 @@ def _claim_and_insert(tenant: str, items: list[Prepared]) -> set[str]:
     connection.ensure_connection()
     # A server-side-binding psycopg cursor (Django's is client-side): the JSON parameter is not
     # quoted into the SQL text, and psycopg prepares the statement after a few executions.
+    if plain:
+        definitions = _pending_definitions(
+            tenant, [activity for item in items for activity in item.activities]
+        )
+        sql, params = (
+            ONE_STATEMENT_PLAIN_INSERT,
+            [payload, tenant, tenant, tenant, orjson.dumps(definitions).decode()],
+        )
+    else:
+        sql, params = ONE_STATEMENT_INSERT, [payload, tenant, tenant]
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(ONE_STATEMENT_INSERT, [payload, tenant, tenant])
-        return {str(row[0]) for row in cursor.fetchall()}
+        try:
+            cursor.execute(sql, params)
+        except psycopg.errors.UniqueViolation as exc:
+            if plain and exc.diag.constraint_name == _KEY_PRIMARY_KEY:
+                raise _IdTaken from exc
+            raise
+        if not plain:
+            return {str(row[0]) for row in cursor.fetchall()}
+    if definitions:
+        if connection.in_atomic_block:  # known once the transaction commits
+            transaction.on_commit(lambda: _remember_definitions(tenant, definitions))
+        else:
+            _remember_definitions(tenant, definitions)
+    return {item.statement_id for item in items}  # all claimed (else _IdTaken)
 
 
 COLUMNS = (
@@ -575,11 +732,16 @@ def prepare_batch(
     raw_items: list, version: str, client: Client, *, partial: bool
 ) -> tuple[list[Prepared], list]:
     stored = now_ms()
+    stamp = Stamp.at(stored)
     prepared, rejected = [], []
+    several = len(raw_items) > 1
     for index, raw in enumerate(raw_items):
-        path = f"statements[{index}]" if len(raw_items) > 1 else "statement"
         try:
-            prepared.append(prepare(raw, version, client, stored, path))
+            prepared.append(
+                prepare(
+                    raw, version, client, stored, f"statements[{index}]" if several else "statement", stamp
+                )
+            )
         except XAPIValidationError as exc:
             if not partial:
                 raise XAPIError(400, str(exc)) from exc
@@ -729,11 +891,18 @@ def run_query(
         direct = [
             row for branch in query.branches() for row in base.filter(branch).order_by(*order)[: limit + 1]
         ]
-        targets = Statement.objects.filter(tenant=client.tenant, statement_id=OuterRef("ref_target")).filter(
-            filter_q
-        )
+        # The target's `stored` comes from the key table (no index on statement_id, see locate).
+        target_stored = StatementKey.objects.filter(
+            tenant=client.tenant, statement_id=OuterRef("ref_target")
+        ).values("stored")[:1]
+        targets = Statement.objects.filter(
+            tenant=client.tenant, statement_id=OuterRef("ref_target"), stored=OuterRef("target_stored")
+        ).filter(filter_q)
         referencing = (
-            base.filter(ref_target__isnull=False).filter(Exists(targets)).order_by(*order)[: limit + 1]
+            base.filter(ref_target__isnull=False)
+            .annotate(target_stored=Subquery(target_stored))
+            .filter(Exists(targets))
+            .order_by(*order)[: limit + 1]
         )
         merged = {row.id: row for row in [*direct, *referencing]}
         rows = sorted(merged.values(), key=lambda r: (r.stored, r.id), reverse=not query.ascending)[

@@ -336,9 +336,7 @@ def statements_get(xreq: XRequest, client: Client) -> HttpResponse:
         wanted = single_id if single_id is not None else voided_id
         if not is_uuid(wanted):
             raise XAPIError(400, "the statement id must be a UUID")
-        rows = Statement.objects.filter(
-            tenant=client.tenant, statement_id=wanted, voided=voided_id is not None
-        )
+        rows = Statement.objects.filter(store.locate(client.tenant, [wanted]), voided=voided_id is not None)
         if mine_only:
             rows = rows.filter(credential_id=client.credential_id)
         row = rows.first()
