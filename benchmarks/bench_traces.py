@@ -127,7 +127,7 @@ def port_is_free(port: int) -> None:
             raise RuntimeError(f"port {port} is already in use: stop that server first")
 
 
-def start_socle(database_url: str, workers: int, threads: int = 2) -> subprocess.Popen:
+def start_socle(database_url: str, workers: int, threads: int = 4) -> subprocess.Popen:
     port_is_free(SOCLE_PORT)
     process = subprocess.Popen(
         [
@@ -504,12 +504,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--pool", type=int, default=40_000, help="statements prepared per configuration")
     parser.add_argument("--skip-get", action="store_true", help="POST figures only")
     parser.add_argument("--skip-post", action="store_true", help="GET figures only (no Ralph, no COPY)")
-    # 4 processes × 2 threads on the 2-CPU machine: measured best for Socle (2 × 4 loses ~15 % to
-    # the GIL at 8 clients, 8 × 1 leaves CPU idle). Ralph gets the same number of processes.
+    # 2 processes × 4 threads on the 2-CPU machine: 4 × 2 and 4 × 4 were within noise at batches of
+    # 100 and slower at batches of 1 with 8 clients; 8 × 1 left CPU idle (docs/traces.md,
+    # Deployment). Ralph gets the same number of (uvicorn) processes.
     parser.add_argument(
-        "--workers", type=int, default=4, help="gunicorn workers (and Ralph's uvicorn workers)"
+        "--workers", type=int, default=2, help="gunicorn workers (and Ralph's uvicorn workers)"
     )
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--no-ralph", action="store_true")
     parser.add_argument(
         "--reuse-fixture",
