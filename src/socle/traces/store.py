@@ -508,12 +508,15 @@ def _finish(tenant, items, fresh, attachments, rejected, *, definitions_saved=Fa
 # sort of the statement rows. Their ids are drawn from the sequence as `input` is read (in batch
 # order) and the relation rows take them from there. The main query reads `claimed`, so that the
 # keys are inserted first: a batch with a taken id fails before writing any statement row.
-ONE_STATEMENT_INSERT = """
-WITH input AS (
-    SELECT * FROM jsonb_to_recordset(%s::jsonb) AS t(
+# The batch's rows as `jsonb_to_recordset` reads them (the keys of the JSON objects built by
+# `_claim_and_insert`).
+_INPUT_ROWS = """jsonb_to_recordset(%s::jsonb) AS t(
         statement_id uuid, stored timestamptz, "timestamp" timestamptz, verb_id text, actor_key text,
         object_agent_key text, activity_id text, registration uuid, ref_target uuid, is_voiding boolean,
-        credential_id bigint, has_attachments boolean, relations jsonb, data jsonb, position integer)
+        credential_id bigint, has_attachments boolean, relations jsonb, data jsonb, position integer)"""
+ONE_STATEMENT_INSERT = """
+WITH input AS (
+    SELECT * FROM {input_rows}
 ), claimed AS (
     INSERT INTO traces_statementkey (tenant, statement_id, stored)
     SELECT %s, statement_id, stored FROM input ORDER BY statement_id
@@ -536,7 +539,7 @@ WITH input AS (
         jsonb_array_elements(i.relations) AS r(value)
 )
 SELECT statement_id FROM claimed
-"""
+""".replace("{input_rows}", _INPUT_ROWS)
 # merge_definition in SQL: the new definition's properties replace the stored ones, except the
 # language maps `name` and `description`, merged (the new one wins per language).
 _MERGED_DEFINITION = " || ".join(
@@ -553,10 +556,7 @@ _MERGED_DEFINITION = " || ".join(
 )
 ONE_STATEMENT_PLAIN_INSERT = """
 WITH input AS (
-    SELECT nextval('traces_statement_rowid_seq') AS row_id, t.* FROM jsonb_to_recordset(%s::jsonb) AS t(
-        statement_id uuid, stored timestamptz, "timestamp" timestamptz, verb_id text, actor_key text,
-        object_agent_key text, activity_id text, registration uuid, ref_target uuid, is_voiding boolean,
-        credential_id bigint, has_attachments boolean, relations jsonb, data jsonb, position integer)
+    SELECT nextval('traces_statement_rowid_seq') AS row_id, t.* FROM {input_rows}
 ), claimed AS (
     INSERT INTO traces_statementkey (tenant, statement_id, stored)
     SELECT %s, statement_id, stored FROM input ORDER BY statement_id
@@ -580,7 +580,7 @@ WITH input AS (
     WHERE traces_activity.definition IS DISTINCT FROM {merged}
 )
 SELECT count(*) FROM claimed
-""".replace("{merged}", f"({_MERGED_DEFINITION})")
+""".replace("{input_rows}", _INPUT_ROWS).replace("{merged}", f"({_MERGED_DEFINITION})")
 _KEY_PRIMARY_KEY = f"{StatementKey._meta.db_table}_pkey"
 
 
