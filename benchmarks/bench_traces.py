@@ -346,8 +346,8 @@ def copy_ceiling(rows: int) -> dict:
     client = store.Client(
         tenant="copy", scopes={"all"}, authority=authority_for("copy", "copy"), credential_id=0
     )
-    stored = store.now_ms()
-    prepared = [store.prepare(make_statement(i), "1.0.3", client, stored) for i in range(rows)]
+    stamp = store.Stamp.at(store.now_ms())
+    prepared = [store.prepare(make_statement(i), "1.0.3", client, stamp) for i in range(rows)]
     columns = store.COLUMNS[1:]  # the id comes from the sequence
     with connection.cursor() as cursor:
         raw = cursor.connection

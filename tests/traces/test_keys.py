@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import pytest
 from django.db import connection, transaction
@@ -35,18 +36,31 @@ def store_raw(raw_items: list[dict], *, partial: bool = False) -> store.BatchRes
     return store.store_statements(prepared, CLIENT, partial=partial)
 
 
+class Claim(NamedTuple):
+    plain: bool  # a plain INSERT of the keys (else ON CONFLICT DO NOTHING)
+    in_transaction: bool  # inside BEGIN … COMMIT (else one autocommit statement)
+
+
 @pytest.fixture
-def claims(monkeypatch) -> list[bool]:
-    """The `plain` flag of every claim of a batch's keys, in order."""
-    calls: list[bool] = []
+def claims(monkeypatch) -> list[Claim]:
+    """Every claim of a batch's keys, in order."""
+    calls: list[Claim] = []
     original = store._claim_and_insert
 
     def spy(tenant, items, *, plain=False):
-        calls.append(plain)
+        calls.append(Claim(plain, connection.in_atomic_block))
         return original(tenant, items, plain=plain)
 
     monkeypatch.setattr(store, "_claim_and_insert", spy)
     return calls
+
+
+def plain(claims: list[Claim]) -> list[bool]:
+    return [claim.plain for claim in claims]
+
+
+def in_transaction(claims: list[Claim]) -> list[bool]:
+    return [claim.in_transaction for claim in claims]
 
 
 def test_new_ids_take_the_plain_insert_and_taken_ids_the_careful_path(claims):
@@ -54,13 +68,13 @@ def test_new_ids_take_the_plain_insert_and_taken_ids_the_careful_path(claims):
     assert not connection.in_atomic_block
     first = with_parent()
     assert store_raw([first]).ids == [first["id"]]
-    assert claims == [True]
+    assert plain(claims) == [True]
     # A re-send of `first` with new statements: the plain INSERT fails, the careful path stores
     # the new ones and ignores the identical re-send.
     fresh = [with_parent() for _ in range(3)]
     claims.clear()
     assert store_raw([first, *fresh]).ids == [first["id"], *[s["id"] for s in fresh]]
-    assert claims == [True, False]
+    assert plain(claims) == [True, False]
     assert Statement.objects.count() == StatementKey.objects.count() == StatementRelation.objects.count() == 4
     # A different statement under a taken id: 409, nothing of the batch stored.
     others = [with_parent() for _ in range(2)]
@@ -86,7 +100,7 @@ def test_inside_a_callers_transaction_a_savepoint_guards_the_plain_insert(claims
         assert store_raw([first, second]).ids == [first["id"], second["id"]]
         # The caller's transaction is still usable.
         assert Statement.objects.filter(statement_id=second["id"]).count() == 1
-    assert claims == [True, False]
+    assert plain(claims) == [True, False]
     assert StatementKey.objects.count() == 2
 
 
@@ -157,31 +171,17 @@ def test_migration_0003_keeps_the_rows_of_the_key_and_relation_tables():
     assert "(kind, key, statement_id)" in indexes["traces_statementrelation_pkey"]
 
 
-@pytest.fixture
-def in_transaction(monkeypatch) -> list[bool]:
-    """For every claim of a batch's keys: was it inside a transaction (BEGIN … COMMIT)?"""
-    seen: list[bool] = []
-    original = store._claim_and_insert
-
-    def spy(tenant, items, *, plain=False):
-        seen.append(connection.in_atomic_block)
-        return original(tenant, items, plain=plain)
-
-    monkeypatch.setattr(store, "_claim_and_insert", spy)
-    return seen
-
-
-def test_a_batch_with_nothing_else_to_write_is_one_autocommit_statement(in_transaction):
+def test_a_batch_with_nothing_else_to_write_is_one_autocommit_statement(claims):
     store.forget_caches()
     # New ids, an activity definition the LRS does not hold yet: one SQL statement is the whole
     # write (the definition is saved by it too), sent outside any transaction.
     first = [with_parent(), with_parent()]
     store_raw(first)
-    assert in_transaction == [False]
+    assert in_transaction(claims) == [False]
     assert Activity.objects.get().definition == first[0]["object"]["definition"]
     second = [with_parent(), with_parent(), with_parent()]
     assert store_raw(second).ids == [s["id"] for s in second]
-    assert in_transaction == [False, False]
+    assert in_transaction(claims) == [False, False]
     assert Statement.objects.count() == StatementKey.objects.count() == StatementRelation.objects.count() == 5
     rows = list(Statement.objects.filter(statement_id__in=[s["id"] for s in second]).order_by("id"))
     # Row ids follow the batch order; each relation row points at its statement.
@@ -190,7 +190,7 @@ def test_a_batch_with_nothing_else_to_write_is_one_autocommit_statement(in_trans
     # An id already taken: the autocommit statement writes nothing, the careful path stores the rest.
     third = [with_parent(), second[0]]
     assert store_raw(third).ids == [third[0]["id"], second[0]["id"]]
-    assert in_transaction == [False, False, False, True]
+    assert in_transaction(claims) == [False, False, False, True]
     assert Statement.objects.count() == StatementKey.objects.count() == StatementRelation.objects.count() == 6
 
 

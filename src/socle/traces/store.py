@@ -163,20 +163,10 @@ class Stamp:
         return cls(stored=stored, stored_text=format_stored(stored), pseudonymise=conf.pseudonymise())
 
 
-def prepare(
-    raw: Any,
-    version: str,
-    client: Client,
-    stored: datetime,
-    path: str = "statement",
-    stamp: Stamp | None = None,
-) -> Prepared:
+def prepare(raw: Any, version: str, client: Client, stamp: Stamp, path: str = "statement") -> Prepared:
     """Validate one received statement and build what is stored: the statement with the
     properties the LRS sets (id, stored, timestamp, authority, version), its indexed columns
-    and its relation rows. `stamp` (from `prepare_batch`) saves recomputing per statement what
-    the whole request shares."""
-    if stamp is None:
-        stamp = Stamp.at(stored)
+    and its relation rows. `stamp` holds what the whole request shares (`Stamp.at(now_ms())`)."""
     timestamp = validate_and_parse_timestamp(raw, version, path)
     original = raw
     # A shallow copy: the properties below are set on the copy, nested objects are shared
@@ -263,13 +253,23 @@ def _pending_definitions(tenant: str, activities: list[dict]) -> dict[str, dict]
     return definitions
 
 
-def _remember_definitions(tenant: str, definitions: dict[str, dict]) -> None:
-    """After `definitions` were merged into the stored ones by ONE_STATEMENT_PLAIN_INSERT."""
+def _cache_definitions(tenant: str, definitions: dict[str, dict]) -> None:
+    """Remember what the LRS now holds for these activities (bounded per-process cache)."""
     if len(_known_definitions) > 50_000:
         _known_definitions.clear()
     for activity_id, definition in definitions.items():
-        known = _known_definitions.get((tenant, activity_id))
-        _known_definitions[(tenant, activity_id)] = merge_definition(known or {}, definition)
+        _known_definitions[(tenant, activity_id)] = definition
+
+
+def _remember_definitions(tenant: str, definitions: dict[str, dict]) -> None:
+    """After `definitions` were merged into the stored ones by ONE_STATEMENT_PLAIN_INSERT."""
+    _cache_definitions(
+        tenant,
+        {
+            activity_id: merge_definition(_known_definitions.get((tenant, activity_id)) or {}, definition)
+            for activity_id, definition in definitions.items()
+        },
+    )
 
 
 def _save_activities(tenant: str, activities: list[dict]) -> None:
@@ -293,10 +293,9 @@ def _save_activities(tenant: str, activities: list[dict]) -> None:
         Activity.objects.bulk_update(to_update, ["definition"])
     if to_create:
         Activity.objects.bulk_create(to_create, ignore_conflicts=True)
-    if len(_known_definitions) > 50_000:
-        _known_definitions.clear()
-    for row in [*to_update, *to_create, *existing.values()]:
-        _known_definitions[(tenant, row.activity_id)] = row.definition
+    _cache_definitions(
+        tenant, {row.activity_id: row.definition for row in [*existing.values(), *to_create, *to_update]}
+    )
 
 
 @dataclass
@@ -365,29 +364,21 @@ def locate(tenant: str, statement_ids) -> Q:
     """A filter on the statement table for these ids. The table has no index on statement_id:
     the key table gives each id's `stored`, and (tenant, stored) finds the row (pruned to its
     month) among the few stored at the same millisecond."""
+    ids = list(statement_ids)
     stored = set(
-        StatementKey.objects.filter(tenant=tenant, statement_id__in=list(statement_ids)).values_list(
-            "stored", flat=True
-        )
+        StatementKey.objects.filter(tenant=tenant, statement_id__in=ids).values_list("stored", flat=True)
     )
-    return Q(tenant=tenant, statement_id__in=list(statement_ids), stored__in=stored)
+    return Q(tenant=tenant, statement_id__in=ids, stored__in=stored)
 
 
 def _compare_with_stored(tenant, items, partial, rejected) -> list[Prepared]:
     """Of `items`, whose ids are already stored, the ones identical to what is stored are
     ignored; a different one is a 409 conflict (or a rejected item in partial mode). Returns
     the items whose stored statement could not be found (its key row only)."""
-    keys = list(
-        StatementKey.objects.filter(
-            tenant=tenant, statement_id__in=[item.statement_id for item in items]
-        ).values_list("statement_id", "stored")
-    )
     existing = dict(
-        Statement.objects.filter(
-            tenant=tenant,
-            statement_id__in=[sid for sid, _ in keys],
-            stored__in={stored for _, stored in keys},
-        ).values_list("statement_id", "data")
+        Statement.objects.filter(locate(tenant, [item.statement_id for item in items])).values_list(
+            "statement_id", "data"
+        )
     )
     missing = []
     for item in items:
@@ -594,8 +585,6 @@ def _claim_and_insert(tenant: str, items: list[Prepared], *, plain: bool = False
         ]
     ).decode()
     connection.ensure_connection()
-    # A server-side-binding psycopg cursor (Django's is client-side): the JSON parameter is not
-    # quoted into the SQL text, and psycopg prepares the statement after a few executions.
     if plain:
         definitions = _pending_definitions(
             tenant, [activity for item in items for activity in item.activities]
@@ -606,6 +595,8 @@ def _claim_and_insert(tenant: str, items: list[Prepared], *, plain: bool = False
         )
     else:
         sql, params = ONE_STATEMENT_INSERT, [payload, tenant, tenant]
+    # A server-side-binding psycopg cursor (Django's is client-side): the JSON parameter is not
+    # quoted into the SQL text, and psycopg prepares the statement after a few executions.
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         try:
             cursor.execute(sql, params)
@@ -731,16 +722,13 @@ def _insert(tenant: str, fresh: list[Prepared]) -> None:
 def prepare_batch(
     raw_items: list, version: str, client: Client, *, partial: bool
 ) -> tuple[list[Prepared], list]:
-    stored = now_ms()
-    stamp = Stamp.at(stored)
+    stamp = Stamp.at(now_ms())
     prepared, rejected = [], []
     several = len(raw_items) > 1
     for index, raw in enumerate(raw_items):
         try:
             prepared.append(
-                prepare(
-                    raw, version, client, stored, f"statements[{index}]" if several else "statement", stamp
-                )
+                prepare(raw, version, client, stamp, f"statements[{index}]" if several else "statement")
             )
         except XAPIValidationError as exc:
             if not partial:
