@@ -6,7 +6,10 @@ baselines measured side by side on the same machine with the same statements:
   (`--ralph-venv`, created on first use) because its pins do not mix with Socle's;
 * the raw ceiling of PostgreSQL itself: COPY of the same rows into the same table.
 
-Socle is served by gunicorn (`--workers`, gthread). Every figure is printed and returned as a
+Socle is served by granian (`--server`, `--workers`, `--threads`), as docs/traces.md recommends
+for the LRS endpoint; `--server gunicorn` measures the platform's general server instead. Both
+servers are warmed up (every worker has loaded the app and connected) before anything is timed.
+Every figure is printed and returned as a
 dict (benchmarks/run.py convention). Usage:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/socle_bench_traces \\
@@ -127,25 +130,54 @@ def port_is_free(port: int) -> None:
             raise RuntimeError(f"port {port} is already in use: stop that server first")
 
 
-def start_socle(database_url: str, workers: int, threads: int = 4) -> subprocess.Popen:
-    port_is_free(SOCLE_PORT)
-    process = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "socle.wsgi:application",
-            "-w",
+def server_command(server: str, workers: int, threads: int, runtime_threads: int) -> list[str]:
+    """The WSGI server of the LRS: granian (the deployment docs/traces.md recommends for /xapi/)
+    or gunicorn's gthread worker (the platform's general server), `workers` processes of
+    `threads` threads running Django."""
+    bin_dir = ROOT / ".venv" / "bin"
+    address = ["127.0.0.1", str(SOCLE_PORT)]
+    if server == "granian":
+        return [
+            str(bin_dir / "granian"),
+            "--interface",
+            "wsgi",
+            "--host",
+            address[0],
+            "--port",
+            address[1],
+            "--workers",
             str(workers),
-            "-k",
-            "gthread",
-            "--threads",
+            "--blocking-threads",
             str(threads),
-            "-b",
-            f"127.0.0.1:{SOCLE_PORT}",
+            "--runtime-threads",
+            str(runtime_threads),
+            "--no-access-log",
             "--log-level",
             "warning",
-        ],
-        env=socle_env(database_url),
-        cwd=ROOT,
+            "socle.wsgi:application",
+        ]
+    return [
+        str(bin_dir / "gunicorn"),
+        "socle.wsgi:application",
+        "-w",
+        str(workers),
+        "-k",
+        "gthread",
+        "--threads",
+        str(threads),
+        "-b",
+        ":".join(address),
+        "--log-level",
+        "warning",
+    ]
+
+
+def start_socle(
+    database_url: str, workers: int, threads: int = 4, server: str = "granian", runtime_threads: int = 1
+) -> subprocess.Popen:
+    port_is_free(SOCLE_PORT)
+    process = subprocess.Popen(
+        server_command(server, workers, threads, runtime_threads), env=socle_env(database_url), cwd=ROOT
     )
     try:
         wait_http(SOCLE_PORT, "/xapi/about")
@@ -300,6 +332,13 @@ def post_load(
     }
 
 
+def warm_up(port: int, path: str, auth: str, seed: int, connections: int = 8) -> None:
+    """A few untimed batches on parallel connections, so that every worker process and thread of
+    the server has imported the application and opened its database connection."""
+    pool = statement_pool(connections * 40, seed)
+    post_load(port, path, auth, 10, connections, 60, pool)
+
+
 def get_latency(port: int, auth: str, params: dict, repeat: int) -> dict:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     timings = []
@@ -316,7 +355,8 @@ def get_latency(port: int, auth: str, params: dict, repeat: int) -> dict:
         timings.append(time.perf_counter() - started)
         if response.status != 200:
             raise RuntimeError(f"GET {params} answered {response.status}: {body[:200]!r}")
-        count = len(json.loads(body)["statements"])
+        answer = json.loads(body)
+        count = len(answer["statements"]) if "statements" in answer else 1
     connection.close()
     timings.sort()
     return {
@@ -501,16 +541,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seconds", type=float, default=8.0, help="duration of each POST run")
     parser.add_argument("--rows", type=int, default=1_000_000, help="stored statements for the GET latencies")
     parser.add_argument("--copy-rows", type=int, default=50_000)
-    parser.add_argument("--pool", type=int, default=40_000, help="statements prepared per configuration")
+    # Enough for 8 s of the fastest configuration (batches of 100 with 8 clients).
+    parser.add_argument("--pool", type=int, default=120_000, help="statements prepared per configuration")
     parser.add_argument("--skip-get", action="store_true", help="POST figures only")
     parser.add_argument("--skip-post", action="store_true", help="GET figures only (no Ralph, no COPY)")
-    # 2 processes × 4 threads on the 2-CPU machine: 4 × 2 and 4 × 4 were within noise at batches of
-    # 100 and slower at batches of 1 with 8 clients; 8 × 1 left CPU idle (docs/traces.md,
-    # Deployment). Ralph gets the same number of (uvicorn) processes.
+    # 2 processes × 4 threads on the 2-CPU machine (docs/traces.md, Deployment, for the other
+    # shapes tried). Ralph gets the same number of (uvicorn) processes.
+    parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
     parser.add_argument(
-        "--workers", type=int, default=2, help="gunicorn workers (and Ralph's uvicorn workers)"
+        "--workers", type=int, default=2, help="Socle's server processes (and Ralph's uvicorn workers)"
     )
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=4, help="threads running Django per process")
+    parser.add_argument("--runtime-threads", type=int, default=1, help="granian's I/O threads per process")
     parser.add_argument("--no-ralph", action="store_true")
     parser.add_argument(
         "--reuse-fixture",
@@ -528,6 +570,7 @@ def main(argv: list[str] | None = None) -> dict:
     clients = [int(c) for c in args.clients.split(",")]
     results: dict = {
         "database": database_url.rsplit("/", 1)[1],
+        "server": args.server,
         "workers": args.workers,
         "threads": args.threads,
         "seconds": args.seconds,
@@ -553,7 +596,8 @@ def main(argv: list[str] | None = None) -> dict:
 
         # Both servers run side by side and each configuration is measured on Socle then at once on
         # Ralph, so that both see the same machine load (the CPU is shared).
-        server = start_socle(database_url, args.workers, args.threads)
+        server = start_socle(database_url, args.workers, args.threads, args.server, args.runtime_threads)
+        warm_up(SOCLE_PORT, "/xapi/statements", auth, seed=900_000_000)
         ralph_dir = tempfile.TemporaryDirectory(prefix="ralph-bench-")
         ralph = None
         ralph_auth = "Basic " + base64.b64encode(b"bench:bench-secret").decode()
@@ -564,6 +608,7 @@ def main(argv: list[str] | None = None) -> dict:
                 ralph = start_ralph(
                     Path(args.ralph_venv), Path(ralph_dir.name), "bench", "bench-secret", args.workers
                 )
+                warm_up(RALPH_PORT, "/xAPI/statements", ralph_auth, seed=900_000_000)
             for batch in batches:
                 for count in clients:
                     key = f"batch{batch}_clients{count}"
@@ -605,10 +650,12 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"loading {args.rows:,} statements for the GET latencies", flush=True)
         results["get_fixture"] = bulk_load(args.rows, "bench")
     print(f"  {results['get_fixture']}", flush=True)
-    server = start_socle(database_url, args.workers, args.threads)
+    server = start_socle(database_url, args.workers, args.threads, args.server, args.runtime_threads)
     try:
         agent = json.dumps({"account": {"homePage": "https://ent.example.fr", "name": "eleve-4242"}})
         queries = {
+            # One statement by id: the key table gives its `stored`, then (tenant, stored) its row.
+            "statement_id": {"statementId": str(uuid.UUID(int=4_242_424))},
             "none": {},
             "agent": {"agent": agent},
             "verb": {"verb": "http://adlnet.gov/expapi/verbs/passed"},

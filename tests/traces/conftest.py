@@ -5,6 +5,7 @@ library does not expose (status codes of invalid requests, headers, multipart)."
 from __future__ import annotations
 
 import base64
+import hashlib
 import http.client
 import json
 import uuid
@@ -111,3 +112,31 @@ def statement(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def multipart_statement(content: bytes) -> tuple[dict, bytes, dict[str, str]]:
+    """A statement with one attachment whose content travels in the request: the statement, the
+    multipart/mixed body and its Content-Type header."""
+    sha2 = hashlib.sha256(content).hexdigest()
+    data = statement(
+        attachments=[
+            {
+                "usageType": "https://example.org/usage/report",
+                "display": {"fr-FR": "compte rendu"},
+                "contentType": "text/plain",
+                "length": len(content),
+                "sha2": sha2,
+            }
+        ]
+    )
+    boundary = "xapi-boundary"
+    body = (
+        (
+            f"--{boundary}\r\nContent-Type: application/json\r\n\r\n{json.dumps(data)}\r\n"
+            f"--{boundary}\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: binary\r\n"
+            f"X-Experience-API-Hash: {sha2}\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--".encode()
+    )
+    return data, body, {"Content-Type": f"multipart/mixed; boundary={boundary}"}

@@ -1,14 +1,13 @@
 """The Statement Resource over real HTTP, driven by the `tincan` client library where it can
 express the request and by raw HTTP for the rest."""
 
-import hashlib
 import json
 import uuid
 
 import pytest
 from tincan import Activity, Agent, Statement, Verb
 
-from .conftest import statement
+from .conftest import multipart_statement, statement
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -210,31 +209,9 @@ def test_activities_and_agents_resources(lrs):
 
 def test_attachments_multipart_round_trip(lrs):
     content = b"un compte rendu de lecture"
-    sha2 = hashlib.sha256(content).hexdigest()
-    data = statement(
-        attachments=[
-            {
-                "usageType": "https://example.org/usage/report",
-                "display": {"fr-FR": "compte rendu"},
-                "contentType": "text/plain",
-                "length": len(content),
-                "sha2": sha2,
-            }
-        ]
-    )
-    boundary = "xapi-boundary"
-    body = (
-        (
-            f"--{boundary}\r\nContent-Type: application/json\r\n\r\n{json.dumps(data)}\r\n"
-            f"--{boundary}\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: binary\r\n"
-            f"X-Experience-API-Hash: {sha2}\r\n\r\n"
-        ).encode()
-        + content
-        + f"\r\n--{boundary}--".encode()
-    )
-    response = lrs.request(
-        "POST", "statements", body=body, headers={"Content-Type": f"multipart/mixed; boundary={boundary}"}
-    )
+    data, body, headers = multipart_statement(content)
+    sha2 = data["attachments"][0]["sha2"]
+    response = lrs.request("POST", "statements", body=body, headers=headers)
     assert response.status == 200, response.body
     # Without the part, the same statement is rejected.
     missing = statement(attachments=data["attachments"])
