@@ -8,9 +8,8 @@ baselines measured side by side on the same machine with the same statements:
 
 Socle is served by granian (`--server`, `--workers`, `--threads`), as docs/traces.md recommends
 for the LRS endpoint; `--server gunicorn` measures the platform's general server instead. Both
-servers are warmed up (every worker has loaded the app and connected) before anything is timed.
-Every figure is printed and returned as a
-dict (benchmarks/run.py convention). Usage:
+servers are warmed up before anything is timed. Every figure is printed and returned as a dict
+(benchmarks/run.py convention). Usage:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/socle_bench_traces \\
         .venv/bin/python benchmarks/bench_traces.py [--seconds 8] [--rows 1000000] [--no-ralph]
@@ -333,8 +332,8 @@ def post_load(
 
 
 def warm_up(port: int, path: str, auth: str, seed: int, connections: int = 8) -> None:
-    """A few untimed batches on parallel connections, so that every worker process and thread of
-    the server has imported the application and opened its database connection."""
+    """Untimed batches on parallel connections, so that the server's workers have imported the
+    application and opened their database connections before the first timed request."""
     pool = statement_pool(connections * 40, seed)
     post_load(port, path, auth, 10, connections, 60, pool)
 
