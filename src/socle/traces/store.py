@@ -213,7 +213,7 @@ def prepare(raw: Any, version: str, client: Client, stamp: Stamp, path: str = "s
             "has_attachments": bool(statement.get("attachments")),
             "credential_id": client.credential_id,
         },
-        relations=sorted(relations) if len(relations) > 1 else list(relations),
+        relations=sorted(relations),
         activities=activities,
     )
 
@@ -697,7 +697,7 @@ def _insert(tenant: str, fresh: list[Prepared]) -> None:
             ]
         )
         return
-    partitions.ensure_partition(fresh[0].row["stored"])
+    # The partition exists: _store created it before the transaction.
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence('traces_statement', 'id')) FROM generate_series(1, %s)",
