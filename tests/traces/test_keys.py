@@ -233,3 +233,113 @@ def test_statements_are_found_by_id_without_an_index_on_it(lrs):
     assert lrs.request("GET", "statements", params={"statementId": target["id"]}).status == 404
     voided = lrs.request("GET", "statements", params={"voidedStatementId": target["id"]})
     assert voided.json()["id"] == target["id"]
+
+
+def varied_statements() -> list[dict]:
+    """One statement per shape of the indexed columns: an agent or group as the object, a
+    StatementRef, a SubStatement, a registration, an attachment by URL, no timestamp, an offset."""
+    agent = {"objectType": "Agent", "mbox": "mailto:bob@example.org"}
+    return [
+        with_parent(object=agent, timestamp="2026-03-02T10:15:00.250+02:00"),
+        with_parent(object={"objectType": "Group", "member": [agent]}),
+        statement(object={"objectType": "StatementRef", "id": str(uuid.uuid4())}),
+        statement(
+            object={
+                "objectType": "SubStatement",
+                "actor": agent,
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/attempted"},
+                "object": {"objectType": "Activity", "id": "https://example.org/inner"},
+            }
+        ),
+        statement(
+            context={
+                "registration": str(uuid.uuid4()).upper(),
+                "contextActivities": {"grouping": [{"id": "https://example.org/g"}]},
+            }
+        ),
+        statement(
+            attachments=[
+                {
+                    "usageType": "https://example.org/usage/report",
+                    "display": {"en-US": "report"},
+                    "contentType": "application/pdf",
+                    "length": 12,
+                    "sha2": "0" * 64,
+                    "fileUrl": "https://example.org/report.pdf",
+                }
+            ]
+        ),
+        with_parent(timestamp="2026-03-02T10:15:00Z"),
+    ]
+
+
+COLUMN_NAMES = [name for name in store.COLUMNS if name not in ("id", "tenant", "voided", "data")]
+
+
+def stored_columns(statement_ids: list[str]) -> list[dict]:
+    rows = Statement.objects.filter(statement_id__in=statement_ids).order_by("id")
+    rows = rows.values(*COLUMN_NAMES, "data")
+    return [{**row, "statement_id": str(row["statement_id"])} for row in rows]
+
+
+def expected_columns(item: store.Prepared) -> dict:
+    def as_stored(name: str, value):
+        if value is not None and name in ("registration", "ref_target"):
+            return uuid.UUID(value)
+        return value
+
+    return {
+        **{name: as_stored(name, item.row[name]) for name in COLUMN_NAMES},
+        "statement_id": item.statement_id,
+        "data": item.statement,
+    }
+
+
+def test_both_one_statement_paths_store_every_column_as_prepared(claims):
+    """The batch travels as JSON arrays of the row's fields plus parameters for what the rows
+    share: each column must arrive as `prepare` computed it, on the plain path and on the careful one."""
+    store.forget_caches()
+    first, *others = varied_statements()
+    prepared, _ = store.prepare_batch([first], "1.0.3", CLIENT, partial=False)
+    store.store_statements(prepared, CLIENT)
+    # `first` again (already stored) with the others: the careful path stores the others.
+    batch, _ = store.prepare_batch([first, *others], "1.0.3", CLIENT, partial=False)
+    store.store_statements(batch, CLIENT)
+    assert plain(claims) == [True, True, False]
+    assert stored_columns([item.statement_id for item in batch]) == [
+        expected_columns(item) for item in [prepared[0], *batch[1:]]
+    ]
+    # The shapes really differ: every nullable column is set on some row and NULL on another.
+    for name in ("object_agent_key", "activity_id", "registration", "ref_target"):
+        assert {item.row[name] is None for item in batch} == {True, False}, name
+    assert {item.row["has_attachments"] for item in batch} == {True, False}
+    # Each statement kept its own timestamp, and the one sent without gets `stored`.
+    assert [item.row["timestamp"] == item.row["stored"] for item in batch].count(True) == 5
+    fresh = [with_parent() for _ in range(2)]
+    plain_batch, _ = store.prepare_batch(fresh, "1.0.3", CLIENT, partial=False)
+    store.store_statements(plain_batch, CLIENT)
+    assert plain(claims)[-1] is True
+    assert stored_columns([s["id"] for s in fresh]) == [expected_columns(item) for item in plain_batch]
+
+
+def test_the_ingestion_statements_are_prepared_once_per_connection():
+    """Django turns psycopg's prepared statements off; the LRS turns them back on for its own
+    ingestion statements only, so PostgreSQL parses and plans them once per connection."""
+    store.forget_caches()
+
+    def prepared_statements() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    store_raw([with_parent()])
+    first = store_raw([with_parent() for _ in range(3)])
+    ingestion = [text for text in prepared_statements() if "traces_statementkey" in text]
+    assert len(ingestion) == 1 and "RETURNING 1" in ingestion[0]  # the plain statement
+    # A taken id: the careful statement is prepared as well, then reused.
+    store_raw([with_parent(), {**with_parent(), "id": first.ids[0]}])
+    store_raw([with_parent(), {**with_parent(), "id": first.ids[1]}])
+    ingestion = [text for text in prepared_statements() if "traces_statementkey" in text]
+    assert len(ingestion) == 2
+    # Nothing else was prepared: Django's own queries bind on the client side.
+    assert len(prepared_statements()) == 2
