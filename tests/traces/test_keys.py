@@ -326,6 +326,7 @@ def test_the_ingestion_statements_are_prepared_once_per_connection():
     """Django turns psycopg's prepared statements off; the LRS turns them back on for its own
     ingestion statements only, so PostgreSQL parses and plans them once per connection."""
     store.forget_caches()
+    connection.close()  # a new session: nothing prepared yet
 
     def prepared_statements() -> list[str]:
         with connection.cursor() as cursor:
