@@ -15,6 +15,7 @@ import orjson
 import psycopg
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
+from psycopg.types.json import Jsonb
 
 from . import agents, conf, partitions
 from .models import Activity, Attachment, Statement, StatementKey, StatementRelation
@@ -632,7 +633,9 @@ def _claim_and_insert(tenant: str, items: list[Prepared], *, plain: bool = False
     _IdTaken); return the ids it claimed (and stored). The caller has created the partition."""
     first = items[0].row
     params = {
-        "rows": orjson.dumps([_input_row(item) for item in items]).decode(),
+        # Jsonb with orjson: psycopg sends orjson's bytes as they are (a `str` would be decoded
+        # from orjson's UTF-8, then encoded again by psycopg: ≈ 0.2 ms per batch of 100).
+        "rows": Jsonb([_input_row(item) for item in items], dumps=orjson.dumps),
         "tenant": tenant,
         "stored": first["stored"],  # one Stamp per request
         "credential": first["credential_id"],  # one client per request
@@ -641,7 +644,7 @@ def _claim_and_insert(tenant: str, items: list[Prepared], *, plain: bool = False
         definitions = _pending_definitions(
             tenant, [activity for item in items for activity in item.activities]
         )
-        params["definitions"] = orjson.dumps(definitions).decode()
+        params["definitions"] = Jsonb(definitions, dumps=orjson.dumps)
     with connection.wrap_database_errors, _prepared_cursor() as cursor:
         try:
             sql = ONE_STATEMENT_PLAIN_INSERT if plain else ONE_STATEMENT_INSERT
