@@ -5,6 +5,7 @@ inserts) and queries."""
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -487,6 +488,28 @@ def _finish(tenant, items, fresh, attachments, rejected, *, definitions_saved=Fa
     )
 
 
+# The statement table's columns, in the order COPY (`copy_values`) and the one-statement inserts
+# write them.
+COLUMNS = (
+    "id",
+    "tenant",
+    "statement_id",
+    "stored",
+    "timestamp",
+    "verb_id",
+    "actor_key",
+    "object_agent_key",
+    "activity_id",
+    "registration",
+    "ref_target",
+    "voided",
+    "is_voiding",
+    "credential_id",
+    "has_attachments",
+    "data",
+)
+
+
 # The whole batch travels as ONE JSON parameter that PostgreSQL unpacks (jsonb_array_elements):
 # the claim of the ids in the key table, the statement rows and their relation rows are one
 # statement, hence one round trip, and a single parameter keeps the prepared plan reusable
@@ -528,18 +551,45 @@ _INPUT_ROWS = "\n".join(
 )
 
 
+_input_fields_of = operator.itemgetter(*(name for name, _ in _INPUT_FIELDS))
+
+
 def _input_row(item: Prepared) -> list:
-    row = item.row
-    return [*(row[name] for name, _ in _INPUT_FIELDS), item.relations, item.statement]
+    return [*_input_fields_of(item.row), item.relations, item.statement]
 
 
-_STATEMENT_COLUMNS = """(id, tenant, statement_id, stored, "timestamp", verb_id, actor_key,
-        object_agent_key, activity_id, registration, ref_target, voided, is_voiding, credential_id,
-        has_attachments, data)"""
+_STATEMENT_COLUMNS = "(" + ", ".join(f'"{name}"' for name in COLUMNS) + ")"
+# The values of COLUMNS, in that order, from a row of `input`.
 _STATEMENT_VALUES = """i.row_id, %(tenant)s, i.statement_id, %(stored)s, i."timestamp", i.verb_id,
         i.actor_key, i.object_agent_key, i.activity_id, i.registration, i.ref_target, false, false,
         %(credential)s, i.has_attachments, i.data"""
-ONE_STATEMENT_INSERT = """
+# merge_definition in SQL: the new definition's properties replace the stored ones, except the
+# language maps `name` and `description`, merged (the new one wins per language).
+_MERGED_DEFINITION = " || ".join(
+    [
+        "traces_activity.definition || EXCLUDED.definition",
+        *(
+            f"CASE WHEN jsonb_typeof(traces_activity.definition -> '{key}') = 'object' "
+            f"AND jsonb_typeof(EXCLUDED.definition -> '{key}') = 'object' "
+            f"THEN jsonb_build_object('{key}', (traces_activity.definition -> '{key}') "
+            f"|| (EXCLUDED.definition -> '{key}')) ELSE '{{}}'::jsonb END"
+            for key in ("name", "description")
+        ),
+    ]
+)
+
+
+def _fill(template: str) -> str:
+    """An SQL text below with its shared parts (constants of this module, no input)."""
+    return (
+        template.replace("{input_rows}", _INPUT_ROWS)
+        .replace("{columns}", _STATEMENT_COLUMNS)
+        .replace("{values}", _STATEMENT_VALUES)
+        .replace("{merged}", f"({_MERGED_DEFINITION})")
+    )
+
+
+ONE_STATEMENT_INSERT = _fill("""
 WITH input AS (
     {input_rows}
 ), claimed AS (
@@ -559,22 +609,8 @@ WITH input AS (
         jsonb_array_elements(i.relations) AS r(value)
 )
 SELECT statement_id FROM claimed
-"""
-# merge_definition in SQL: the new definition's properties replace the stored ones, except the
-# language maps `name` and `description`, merged (the new one wins per language).
-_MERGED_DEFINITION = " || ".join(
-    [
-        "traces_activity.definition || EXCLUDED.definition",
-        *(
-            f"CASE WHEN jsonb_typeof(traces_activity.definition -> '{key}') = 'object' "
-            f"AND jsonb_typeof(EXCLUDED.definition -> '{key}') = 'object' "
-            f"THEN jsonb_build_object('{key}', (traces_activity.definition -> '{key}') "
-            f"|| (EXCLUDED.definition -> '{key}')) ELSE '{{}}'::jsonb END"
-            for key in ("name", "description")
-        ),
-    ]
-)
-ONE_STATEMENT_PLAIN_INSERT = """
+""")
+ONE_STATEMENT_PLAIN_INSERT = _fill("""
 WITH input AS (
     {input_rows}
 ), claimed AS (
@@ -596,21 +632,7 @@ WITH input AS (
     WHERE traces_activity.definition IS DISTINCT FROM {merged}
 )
 SELECT count(*) FROM claimed
-"""
-
-
-def _fill(template: str) -> str:
-    """The SQL texts above with their shared parts (constants of this module, no input)."""
-    return (
-        template.replace("{input_rows}", _INPUT_ROWS)
-        .replace("{columns}", _STATEMENT_COLUMNS)
-        .replace("{values}", _STATEMENT_VALUES)
-        .replace("{merged}", f"({_MERGED_DEFINITION})")
-    )
-
-
-ONE_STATEMENT_INSERT = _fill(ONE_STATEMENT_INSERT)
-ONE_STATEMENT_PLAIN_INSERT = _fill(ONE_STATEMENT_PLAIN_INSERT)
+""")
 _KEY_PRIMARY_KEY = f"{StatementKey._meta.db_table}_pkey"
 
 
@@ -661,26 +683,6 @@ def _claim_and_insert(tenant: str, items: list[Prepared], *, plain: bool = False
         else:
             _remember_definitions(tenant, definitions)
     return {item.statement_id for item in items}  # all claimed (else _IdTaken)
-
-
-COLUMNS = (
-    "id",
-    "tenant",
-    "statement_id",
-    "stored",
-    "timestamp",
-    "verb_id",
-    "actor_key",
-    "object_agent_key",
-    "activity_id",
-    "registration",
-    "ref_target",
-    "voided",
-    "is_voiding",
-    "credential_id",
-    "has_attachments",
-    "data",
-)
 
 
 def copy_values(tenant: str, item: Prepared) -> tuple:
