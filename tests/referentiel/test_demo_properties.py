@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from socle.referentiel.codes import is_plausible_ine, uai_problem
+from socle.referentiel.demo import specialites
 from socle.referentiel.demo.generator import (
     ClusterBuilder,
     Dept,
@@ -18,7 +19,6 @@ from socle.referentiel.demo.generator import (
     plan_departement,
     tiny_spec,
 )
-from socle.referentiel.demo import specialites
 from socle.referentiel.demo.reference import BIRTH_YEAR, CLASS_SIZE, SUBJECT_HOURS, size_band
 
 DEPTS = [Dept("35", "14", "53"), Dept("2A", "27", "94"), Dept("974", "28", "04")]
@@ -114,9 +114,7 @@ def test_nsi_shares_follow_the_depp_figures():
     lycees = 2000
     for n in range(lycees):
         rng = random.Random(f"shares:{n}")
-        pupils = {
-            level: [(i, "F" if i % 2 else "M") for i in range(200)] for level in specialites.NSI_SHARE
-        }
+        pupils = {level: [(i, "F" if i % 2 else "M") for i in range(200)] for level in specialites.NSI_SHARE}
         groups = specialites.nsi_groups(rng, pupils)
         offered += bool(groups)
         for level, _code, _name, members in groups:
