@@ -301,6 +301,7 @@ TASKS = {
 # Open data (socle.pilotage.opendata): minimum persons behind a published cell; public URL of the
 # files (DCAT download URLs). See docs/pilotage-opendata.md.
 SOCLE_OPENDATA_MIN_PERSONS = int(os.environ.get("SOCLE_OPENDATA_MIN_PERSONS", "10"))
+SOCLE_OPENDATA_MIN_SCHOOLS = int(os.environ.get("SOCLE_OPENDATA_MIN_SCHOOLS", "3"))
 SOCLE_OPENDATA_BASE_URL = os.environ.get("SOCLE_OPENDATA_BASE_URL", "")
 # Ressources (socle.ressources.gar): retention of the pseudonymous access log, and whether the
 # client-certificate headers set by the mTLS proxy are trusted (on only behind that proxy).

@@ -55,7 +55,7 @@ def _measure(figures, m):
     return {key: f.measures()[m] for key, f in figures.items()}
 
 
-PROPERTY = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # --- Properties --------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ def _required(value: int) -> tuple[int, int]:
     return (value - lower, value + upper) if value >= 0 else (value - upper, value + lower)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hierarchies())
 def test_after_the_audit_no_sensitive_cell_is_bounded_too_closely(case):
     """The attacker's linear programs (written apart from the module's audit) find every
@@ -142,7 +142,7 @@ def test_after_the_audit_no_sensitive_cell_is_bounded_too_closely(case):
             assert low <= need[0] + 1e-6 and high >= need[1] - 1e-6, (key, m, value, low, high)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hierarchies(), st.data())
 def test_a_second_release_does_not_disclose_what_changed(case, data):
     """One school of a leaf declares late (it was missing from the first release): the second
