@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -100,7 +101,7 @@ def export(
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
         try:
-            files = _write_all(staging, tables, base, number, now)
+            files, school_rows = _write_all(staging, tables, base, number, now)
             staging.chmod(0o755)  # mkdtemp makes it private; published files are world-readable
             suppressed = sum(1 for row in tables.observations if row.statut == "secret statistique")
             release = register.record(
@@ -110,7 +111,7 @@ def export(
                 files={name: _file_record(staging / name) for name in files},
                 directory=str(target),
                 base_url=base,
-                rows=len(tables.observations) + len(tables.schools),
+                rows=len(tables.observations) + school_rows,
                 published_cells=len(tables.observations) - suppressed,
                 suppressed_cells=suppressed,
             )
@@ -136,7 +137,7 @@ def export(
         directory=target,
         files=files,
         rows=len(tables.observations),
-        school_rows=len(tables.schools),
+        school_rows=school_rows,
         suppressed_rows=suppressed,
         primary_cells=tables.primary,
         secondary_cells=tables.secondary,
@@ -192,27 +193,40 @@ def _swap(staging: Path, target: Path) -> None:
     shutil.rmtree(previous, ignore_errors=True)
 
 
-def _write_all(staging: Path, tables: Tables, base_url: str, number: int, now) -> list[str]:
+def _write_all(staging: Path, tables: Tables, base_url: str, number: int, now) -> tuple[list[str], int]:
+    """Every file of the release; returns their names and the number of school rows."""
+
+    def once(rows):
+        return lambda: [[asdict(row) for row in rows]]
+
+    def schools():
+        return ([asdict(row) for row in batch] for batch in tables.school_batches())
+
     resources = [
-        (schemas.OBSERVATIONS, schemas.observation_schema(), tables.observations, "Valeurs par territoire"),
+        (
+            schemas.OBSERVATIONS,
+            schemas.observation_schema(),
+            once(tables.observations),
+            "Valeurs par territoire",
+        ),
     ]
     if "school" in tables.levels:
-        resources.append(
-            (schemas.SCHOOLS, schemas.school_schema(), tables.schools, "Valeurs par établissement")
-        )
+        resources.append((schemas.SCHOOLS, schemas.school_schema(), schools, "Valeurs par établissement"))
     resources.append(
-        (schemas.CATALOGUE, schemas.catalogue_schema(), tables.catalogue, "Catalogue des indicateurs")
+        (schemas.CATALOGUE, schemas.catalogue_schema(), once(tables.catalogue), "Catalogue des indicateurs")
     )
     distributions: list[dcat.Distribution] = []
     package_resources = []
-    for name, schema, rows, title in resources:
+    school_rows = 0
+    for name, schema, batches, title in resources:
         schema_file = f"{name}.schema.json"
         _write_json(staging / schema_file, schema)
-        records = [asdict(row) for row in rows]
         columns = [field["name"] for field in schema["fields"]]
         csv_file, parquet_file = f"{name}.csv", f"{name}.parquet"
-        write_csv(staging / csv_file, columns, records)
-        write_parquet(staging / parquet_file, schema["fields"], records)
+        written = write_csv(staging / csv_file, columns, batches())
+        write_parquet(staging / parquet_file, schema["fields"], batches())
+        if name == schemas.SCHOOLS:
+            school_rows = written
         for file_name, fmt in ((csv_file, "csv"), (parquet_file, "parquet")):
             path = staging / file_name
             distributions.append(
@@ -299,7 +313,7 @@ def _write_all(staging: Path, tables: Tables, base_url: str, number: int, now) -
             releases=[*earlier, current],
         ),
     )
-    return sorted(os.listdir(staging))
+    return sorted(os.listdir(staging)), school_rows
 
 
 _LEVEL_TITLES = {
@@ -315,14 +329,19 @@ def _level_title(level: str) -> str:
     return _LEVEL_TITLES[level]
 
 
-def write_csv(path: Path, columns: list[str], records: list[dict]) -> None:
+def write_csv(path: Path, columns: list[str], batches: Iterable[list[dict]]) -> int:
     """UTF-8, `;`-separated, header row, empty cell for a missing value (as data.education.gouv.fr
-    publishes). Numbers are written with a dot and without thousands separator."""
+    publishes). Numbers are written with a dot and without thousands separator. Written batch by
+    batch; returns the number of rows."""
+    count = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
         writer.writerow(columns)
-        for record in records:
-            writer.writerow(["" if record[c] is None else _text(record[c]) for c in columns])
+        for records in batches:
+            for record in records:
+                writer.writerow(["" if record[c] is None else _text(record[c]) for c in columns])
+            count += len(records)
+    return count
 
 
 def _text(value) -> str:
@@ -331,11 +350,13 @@ def _text(value) -> str:
     return str(value)
 
 
-def write_parquet(path: Path, fields: list[dict], records: list[dict]) -> None:
+def write_parquet(path: Path, fields: list[dict], batches: Iterable[list[dict]]) -> None:
+    """One row group per batch: memory holds one batch, not the file."""
     schema = schemas.arrow_schema(fields)
-    columns = {f["name"]: [record[f["name"]] for record in records] for f in fields}
-    table = pa.Table.from_pydict(columns, schema=schema)
-    pq.write_table(table, path)
+    with pq.ParquetWriter(path, schema) as writer:
+        for records in batches:
+            columns = {f["name"]: [record[f["name"]] for record in records] for f in fields}
+            writer.write_table(pa.Table.from_pydict(columns, schema=schema))
 
 
 def _write_json(path: Path, data: dict) -> None:

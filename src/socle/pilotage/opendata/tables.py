@@ -144,7 +144,9 @@ class CatalogueRow:
 @dataclass
 class Tables:
     observations: list[ObservationRow]
-    schools: list[SchoolRow]
+    # The school file is streamed (60 000 schools × the indicators about schools): what to read,
+    # (vintage, indicator, unit), and what to read it with; see `school_batches`.
+    school_sources: list[tuple[str, str, str]]
     catalogue: list[CatalogueRow]
     vintages: list[str]
     levels: tuple[str, ...]
@@ -155,6 +157,15 @@ class Tables:
     # What the register keeps of this release (see register.record).
     register_cells: list[register.CellRecord] = field(default_factory=list)
     audit: dict = field(default_factory=dict)
+    chains: dict[str, dict] = field(default_factory=dict)  # vintage → the schools' territories
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)  # UAI → (name, commune)
+
+    def school_batches(self):
+        """The rows of the school file, one list per school year and indicator: read from the
+        cells when the file is written, never all held at once."""
+        for vintage, code, unit in self.school_sources:
+            cells = pilotage.values(code, level="school", vintage=vintage)
+            yield _school_rows(cells, self.chains[vintage], unit, self.names)
 
 
 def parse_levels(text: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -190,9 +201,9 @@ def build(vintages: Iterable[str] | None, levels: Sequence[str], rules: Rules) -
     groups = hierarchy(TERRITORY_LEVELS)
     labels = territory_labels()
     tables = Tables([], [], [], wanted, tuple(levels), rules, 0, 0, None)
-    names = _school_names() if "school" in levels else {}
+    tables.names = _school_names() if "school" in levels else {}
     for vintage in wanted:
-        _build_vintage(tables, vintage, codes, units, groups, labels, names)
+        _build_vintage(tables, vintage, codes, units, groups, labels)
     tables.catalogue = [
         CatalogueRow(
             code_indicateur=info.code,
@@ -218,10 +229,9 @@ def _build_vintage(
     units: dict[str, str],
     groups: list[Group],
     labels: dict,
-    names: dict[str, tuple[str, str]],
 ) -> None:
     levels = tables.levels
-    chains = pilotage.school_territories(vintage)
+    chains = tables.chains[vintage] = pilotage.school_territories(vintage)
     cells = {
         (level, value.territory_code, value.indicator_code): value
         for level in TERRITORY_LEVELS
@@ -234,11 +244,11 @@ def _build_vintage(
     hidden: dict[str, frozenset] = {}
     audit_report = {}
     for code in codes:
-        school_cells = pilotage.values(code, level="school", vintage=vintage)
         if about_schools(code):
             if "school" in levels:
-                tables.schools += _school_rows(school_cells, chains, units[code], names)
+                tables.school_sources.append((vintage, code, units[code]))
             continue
+        school_cells = pilotage.values(code, level="school", vintage=vintage)
         current, unit_figures = _figures(code, school_cells, chains, cells)
         earlier = register.earlier_states(vintage, code, unit_figures, chains)
         protection = protect(groups, current, tables.rules, earlier=earlier)
