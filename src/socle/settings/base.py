@@ -292,12 +292,18 @@ INSTALLED_APPS += [
     "socle.viescolaire.diffusion",
     "socle.pilotage",
     "socle.pilotage.collecte",
+    # Operations: Celery tasks backend, scheduler of periodic jobs, health and readiness.
+    "socle.operations",
 ]
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("SOCLE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
+# SOCLE_TASKS_BACKEND: "database" (default, no broker) or "celery" (RabbitMQ at SOCLE_BROKER_URL,
+# queues named SOCLE_BROKER_QUEUE_PREFIX + queue), or any backend's dotted path. Workers:
+# `socle worker` for either (docs/operations.md).
+TASKS_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "celery": "socle.operations.tasks_backend.CeleryBackend",
 }
+_tasks_backend = os.environ.get("SOCLE_TASKS_BACKEND", "database")
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS.get(_tasks_backend, _tasks_backend)}}
 # Open data (socle.pilotage.opendata): minimum persons behind a published cell; public URL of the
 # files (DCAT download URLs). See docs/pilotage-opendata.md.
 SOCLE_OPENDATA_MIN_PERSONS = int(os.environ.get("SOCLE_OPENDATA_MIN_PERSONS", "10"))
@@ -308,3 +314,10 @@ SOCLE_GAR_ACCESS_LOG_DAYS = int(os.environ.get("SOCLE_GAR_ACCESS_LOG_DAYS", "400
 SOCLE_GAR_TRUST_CERT_HEADER = os.environ.get("SOCLE_GAR_TRUST_CERT_HEADER", "") == "1"
 # The platform's public address: notifications sent by e-mail carry absolute links built on it.
 SOCLE_PUBLIC_URL = os.environ.get("SOCLE_PUBLIC_URL", "")
+# Vie scolaire delivery (docs/vie-scolaire.md, "Delivery"): the push gateway's backend; whether the
+# e-mail relay deduplicates on Message-ID (then a send interrupted by a killed worker is sent
+# again); how long a claimed send may take before it counts as interrupted (seconds).
+if os.environ.get("SOCLE_DIFFUSION_PUSH_BACKEND"):
+    SOCLE_DIFFUSION_PUSH_BACKEND = os.environ["SOCLE_DIFFUSION_PUSH_BACKEND"]
+SOCLE_DIFFUSION_EMAIL_IDEMPOTENT = env_bool("SOCLE_DIFFUSION_EMAIL_IDEMPOTENT", False)
+SOCLE_DIFFUSION_SEND_LEASE_SECONDS = float(os.environ.get("SOCLE_DIFFUSION_SEND_LEASE_SECONDS", "900"))

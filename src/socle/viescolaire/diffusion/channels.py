@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger("socle.viescolaire.diffusion")
@@ -31,9 +31,17 @@ class Message:
     subject: str
     body: str
     url: str = ""
+    # The same for every attempt at this notification (publication, person, channel): channels
+    # pass it on (e-mail Message-ID, push idempotency/collapse key) so a receiver can drop a resend.
+    key: str = ""
 
 
 class PushBackend(abc.ABC):
+    # True when the gateway behind this backend deduplicates on `Message.key`: a send
+    # interrupted by a killed worker is then sent again (it arrives once); otherwise it is
+    # marked failed and not resent (at most once).
+    idempotent: bool = False
+
     @abc.abstractmethod
     def send(self, message: Message) -> None:
         """Deliver `message` to the person's devices; raise Skip if they have none, any other
@@ -69,7 +77,26 @@ def send_email(message: Message) -> None:
     if message.url:
         base = getattr(settings, "SOCLE_PUBLIC_URL", "").rstrip("/")
         body = f"{body}\n\n{base}{message.url}"
-    send_mail(message.subject, body, None, [address], fail_silently=False)
+    email = EmailMessage(message.subject, body, None, [address], headers=email_headers(message))
+    email.send(fail_silently=False)
+
+
+def email_headers(message: Message) -> dict[str, str]:
+    """A Message-ID derived from the notification's key: every attempt at the same notification
+    carries the same one, which relays and mail clients use to drop duplicates."""
+    if not message.key:
+        return {}
+    domain = getattr(settings, "SOCLE_EMAIL_MESSAGE_ID_DOMAIN", "") or "socle.invalid"
+    return {"Message-ID": f"<{message.key}@{domain}>"}
+
+
+def is_idempotent(channel: str) -> bool:
+    """Whether a send on `channel` that a killed worker interrupted may be sent again."""
+    if channel == "email":
+        return bool(getattr(settings, "SOCLE_DIFFUSION_EMAIL_IDEMPOTENT", False))
+    if channel == "push":
+        return bool(getattr(push_backend(), "idempotent", False))
+    return False
 
 
 def send_push(message: Message) -> None:

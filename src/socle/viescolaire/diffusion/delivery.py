@@ -6,11 +6,15 @@ notifications, in the same transaction. A re-run task or a second worker finds t
 delivered and does nothing.
 
 Notifications: one row per publication × person × channel (unique). In-app rows are the
-notification itself. E-mail and push rows are claimed (pending → sending, a conditional UPDATE)
-before anything leaves, so two workers never send the same one; a failure is recorded and
-retried up to MAX_ATTEMPTS by the sweep; a row left in "sending" by a killed worker is marked
-failed rather than re-sent (at most once: a duplicate e-mail to a family is the worse outcome,
-the in-app notification is there anyway).
+notification itself. E-mail and push rows are claimed (pending → sending, a conditional UPDATE
+that also stamps `claimed_at`) before anything leaves, so two workers never send the same one; a
+failure is recorded and retried up to MAX_ATTEMPTS by the sweep. Every attempt carries the same
+idempotency key (publication, person, channel). A row left in "sending" by a killed worker is
+found once its lease (`send_lease()`, real time) has expired:
+- on a channel whose receiver deduplicates on the key (`channels.is_idempotent`), it is sent
+  again with that key: nothing lost, and the receiver shows it once;
+- otherwise it is marked failed and not re-sent (at most once: a duplicate e-mail to a family
+  is the worse outcome, the in-app notification is there anyway).
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.utils import timezone
 
 from . import channels
 from .models import Channel, Notification, NotificationStatus, Publication
@@ -30,8 +36,23 @@ MAX_ATTEMPTS = 3
 # Notifications are kept one school year at most (arrêté RU-003: data refreshed every rentrée);
 # the publications stay, since they decide what the other apps may show.
 NOTIFICATION_RETENTION = dt.timedelta(days=365)
-STALE_SENDING = dt.timedelta(minutes=15)
 EXTERNAL_CHANNELS = (Channel.EMAIL, Channel.PUSH)
+DEFAULT_SEND_LEASE = dt.timedelta(minutes=15)
+
+
+def send_lease() -> dt.timedelta:
+    """How long a claimed send may take before it counts as interrupted (a killed worker).
+    Real time: `SOCLE_DIFFUSION_SEND_LEASE_SECONDS`, 15 minutes by default."""
+    seconds = getattr(settings, "SOCLE_DIFFUSION_SEND_LEASE_SECONDS", None)
+    return dt.timedelta(seconds=float(seconds)) if seconds else DEFAULT_SEND_LEASE
+
+
+def _lease_expired() -> Q:
+    return Q(status=NotificationStatus.SENDING, claimed_at__lt=timezone.now() - send_lease())
+
+
+def _idempotent_channels() -> list[str]:
+    return [channel for channel in EXTERNAL_CHANNELS if channels.is_idempotent(channel)]
 
 
 def deliver_publication(publication_id: int, now: dt.datetime) -> bool:
@@ -80,9 +101,15 @@ def deliver_due(now: dt.datetime, school_uai: str | None = None) -> list[int]:
     return delivered
 
 
-def _send_one(notification_id: int, now: dt.datetime) -> str | None:
-    claimed = Notification.objects.filter(pk=notification_id, status=NotificationStatus.PENDING).update(
-        status=NotificationStatus.SENDING, attempts=F("attempts") + 1
+def _send_one(notification_id: int, now: dt.datetime, *, resume: bool = False) -> str | None:
+    """Claim and send one notification; `resume`: also take it over from an expired lease."""
+    claimable = Q(status=NotificationStatus.PENDING)
+    if resume:
+        claimable |= _lease_expired()
+    claimed = (
+        Notification.objects.filter(claimable, pk=notification_id)
+        .filter(channel__in=EXTERNAL_CHANNELS)
+        .update(status=NotificationStatus.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now())
     )
     if not claimed:
         return None  # another worker has it
@@ -90,7 +117,13 @@ def _send_one(notification_id: int, now: dt.datetime) -> str | None:
     from .services import render
 
     rendered = render(notification.publication.item_kind, notification.publication.item_id)
-    message = channels.Message(notification.person_uid, notification.subject, rendered.body, notification.url)
+    message = channels.Message(
+        notification.person_uid,
+        notification.subject,
+        rendered.body,
+        notification.url,
+        key=notification.idempotency_key,
+    )
     sender = channels.send_email if notification.channel == Channel.EMAIL else channels.send_push
     status, error = NotificationStatus.SENT, ""
     try:
@@ -107,13 +140,18 @@ def _send_one(notification_id: int, now: dt.datetime) -> str | None:
 
 
 def send_pending(now: dt.datetime, publication_id: int | None = None) -> dict[str, int]:
-    """Send the pending e-mail and push notifications (of one publication, or all)."""
-    pending = Notification.objects.filter(status=NotificationStatus.PENDING, channel__in=EXTERNAL_CHANNELS)
+    """Send the pending e-mail and push notifications (of one publication, or all), and resume
+    the sends a killed worker left behind on channels that deduplicate (lease expired)."""
+    sendable = Q(status=NotificationStatus.PENDING, channel__in=EXTERNAL_CHANNELS)
+    resumable = _idempotent_channels()
+    if resumable:
+        sendable |= _lease_expired() & Q(channel__in=resumable)
+    pending = Notification.objects.filter(sendable)
     if publication_id is not None:
         pending = pending.filter(publication_id=publication_id)
     counts: dict[str, int] = {}
-    for pk in pending.order_by("pk").values_list("pk", flat=True):
-        status = _send_one(pk, now)
+    for pk, channel in pending.order_by("pk").values_list("pk", "channel"):
+        status = _send_one(pk, now, resume=channel in resumable)
         if status:
             counts[status] = counts.get(status, 0) + 1
     return counts
@@ -126,10 +164,14 @@ def sweep(now: dt.datetime) -> dict[str, int]:
     retried = Notification.objects.filter(status=NotificationStatus.FAILED, attempts__lt=MAX_ATTEMPTS).update(
         status=NotificationStatus.PENDING
     )
-    # A "sending" row older than STALE_SENDING was interrupted; its send may have left: not retried.
-    interrupted = Notification.objects.filter(
-        status=NotificationStatus.SENDING, publication__delivered_at__lt=now - STALE_SENDING
-    ).update(status=NotificationStatus.FAILED, attempts=MAX_ATTEMPTS, error="interrupted; not retried")
+    # A "sending" row whose lease expired was interrupted and its send may have left: on a
+    # channel that does not deduplicate it is closed, not retried (send_pending below resumes
+    # the others with the same idempotency key).
+    interrupted = (
+        Notification.objects.filter(_lease_expired())
+        .exclude(channel__in=_idempotent_channels())
+        .update(status=NotificationStatus.FAILED, attempts=MAX_ATTEMPTS, error="interrupted; not retried")
+    )
     delivered = deliver_due(now)
     counts = send_pending(now)
     purged, _by_model = Notification.objects.filter(created_at__lt=now - NOTIFICATION_RETENTION).delete()
