@@ -39,12 +39,12 @@ run: install
 test: install-dev
 	$(PY) scripts/ensure_system_packages.py
 	$(PY) scripts/ensure_chromium.py
-	$(PY) scripts/with_postgres.py -- $(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) scripts/with_postgres.py -- $(PY) scripts/with_rabbitmq.py -- $(PY) -m pytest $(PYTEST_ARGS)
 
 ## The suite without browser tests (faster inner loop)
 test-fast: install-dev
 	$(PY) scripts/ensure_system_packages.py
-	$(PY) scripts/with_postgres.py -- $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+	$(PY) scripts/with_postgres.py -- $(PY) scripts/with_rabbitmq.py -- $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check src tests benchmarks scripts
@@ -56,7 +56,7 @@ format: install-dev
 
 ## Benchmarks: print figures (see docs/benchmarks.md)
 bench: install-dev
-	$(PY) scripts/with_postgres.py -- $(PY) benchmarks/run.py $(BENCH_ARGS)
+	$(PY) scripts/with_postgres.py -- $(PY) scripts/with_rabbitmq.py -- $(PY) benchmarks/run.py $(BENCH_ARGS)
 
 messages: install-dev
 	cd src/socle && DJANGO_SETTINGS_MODULE=socle.settings.dev ../../$(PY) -m socle.cli makemessages -l en -l fr

@@ -58,6 +58,30 @@ class OutboxPushBackend(PushBackend):
         logger.info("push to %s: %s", message.person_uid, message.subject)
 
 
+class JsonLinesPushBackend(PushBackend):
+    """Load tests and the burst benchmark: appends each push as one JSON line (key, person uid,
+    subject, process id) to the file named by `SOCLE_DIFFUSION_PUSH_FILE`, so that another
+    process can count what arrived, per idempotency key. It stands for a gateway that
+    deduplicates on the key (a reader of the file counts each key once), hence `idempotent`."""
+
+    idempotent = True
+
+    def send(self, message: Message) -> None:
+        import json
+        import os
+
+        line = json.dumps(
+            {"key": message.key, "person": message.person_uid, "subject": message.subject, "pid": os.getpid()}
+        )
+        # One write() on an O_APPEND descriptor: lines from concurrent workers never interleave,
+        # and what was written survives the writer being killed.
+        fd = os.open(os.environ["SOCLE_DIFFUSION_PUSH_FILE"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, (line + "\n").encode())
+        finally:
+            os.close(fd)
+
+
 def push_backend() -> PushBackend:
     path = getattr(settings, "SOCLE_DIFFUSION_PUSH_BACKEND", DEFAULT_PUSH_BACKEND)
     backend_class = import_string(path)
