@@ -7,6 +7,7 @@ In order: SOCLE_BROKER_URL if already set; a broker accepting guest/guest on 127
 directory, on free ports, stopped and removed afterwards. Tests sharing one broker do not collide:
 each run names its own queues (SOCLE_BROKER_QUEUE_PREFIX, see tests/operations/conftest.py)."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -102,10 +103,8 @@ def start_throwaway():
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
         except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         shutil.rmtree(workdir, ignore_errors=True)
 
     return url, stop
