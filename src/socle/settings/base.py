@@ -321,3 +321,17 @@ if os.environ.get("SOCLE_DIFFUSION_PUSH_BACKEND"):
     SOCLE_DIFFUSION_PUSH_BACKEND = os.environ["SOCLE_DIFFUSION_PUSH_BACKEND"]
 SOCLE_DIFFUSION_EMAIL_IDEMPOTENT = env_bool("SOCLE_DIFFUSION_EMAIL_IDEMPOTENT", False)
 SOCLE_DIFFUSION_SEND_LEASE_SECONDS = float(os.environ.get("SOCLE_DIFFUSION_SEND_LEASE_SECONDS", "900"))
+# Periodic jobs, run by `socle scheduler` (no cron; docs/operations.md, "Scheduled jobs"): every
+# one is idempotent. `every`: seconds; `daily`: local time (TIME_ZONE). Runs missed while no
+# scheduler ran are caught up once when one starts.
+SOCLE_SCHEDULE = {
+    "diffusion-deliver-due": {"command": "diffusion-deliver-due", "every": 300},
+    "viescolaire-purge": {"command": "viescolaire-purge", "daily": "02:10"},
+    "gar-purge-accesses": {"command": "gar-purge-accesses", "daily": "02:20"},
+    "identite-retention": {"command": "identite-retention", "daily": "02:30"},
+    "traces-partitions": {"command": "traces-partitions", "args": ["--months-ahead", "3"], "daily": "02:50"},
+    "clearsessions": {"command": "clearsessions", "daily": "03:00"},
+}
+# The LRS keeps statements without limit unless a retention is set (docs/traces.md): then purge.
+if os.environ.get("SOCLE_TRACES_RETENTION_DAYS"):
+    SOCLE_SCHEDULE["traces-purge"] = {"command": "traces-purge", "daily": "02:40"}
