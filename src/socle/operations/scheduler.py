@@ -6,7 +6,8 @@ or Celery's — and the database remembers every run.
     SOCLE_SCHEDULE = {
         "diffusion-deliver-due": {"command": "diffusion-deliver-due", "every": 300},
         "viescolaire-purge": {"command": "viescolaire-purge", "daily": "02:10"},
-        "traces-partitions": {"command": "traces-partitions", "args": ["--months-ahead", "3"], "daily": "02:50"},
+        "traces-partitions": {"command": "traces-partitions", "args": ["--months-ahead", "3"],
+                              "daily": "02:50"},
     }
 
 `every` (seconds) slots are aligned on the epoch (every 300 s: :00, :05, …); `daily` slots are a
