@@ -32,8 +32,15 @@ run: install
 	# The background worker (django.tasks, database backend: no broker) delivers what quiet hours
 	# held; it stops with the server.
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli db_worker --queue-name '*' --interval 5 --no-reload & \
-	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	worker=$$!; DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli scheduler --interval 30 & \
+	scheduler=$$!; trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli runserver 127.0.0.1:8000
+
+## The production stack on PostgreSQL (DATABASE_URL): migrations, static files, then web
+## (gunicorn), workers and scheduler under one process manager (honcho, Procfile); SOCLE_PORT (8080)
+.PHONY: serve
+serve: install
+	$(PY) scripts/serve.py
 
 ## Run the whole test suite against a real PostgreSQL server and headless Chromium
 test: install-dev
