@@ -60,7 +60,7 @@ def main() -> int:
     print(f"serve: starting the Procfile on http://127.0.0.1:{port}/", flush=True)
     honcho = [str(bin_dir / "honcho"), "--no-colour", "start", "-f", str(ROOT / "Procfile"), "-d", str(ROOT)]
     workers = env.get("SOCLE_WORKERS", "1")  # background workers (processes) to run
-    os.execve(honcho[0], [*honcho, "-p", port, "-c", f"worker={workers}"], env)
+    os.execve(honcho[0], [*honcho, "-p", port, "-c", f"worker={workers}"], env)  # noqa: S606
 
 
 if __name__ == "__main__":

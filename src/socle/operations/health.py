@@ -14,7 +14,6 @@ import time
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
-
 _migrated = False  # once every migration of this code is applied, it stays so for this process
 
 
