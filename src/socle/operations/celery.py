@@ -91,6 +91,11 @@ def configure(broker_url: str, prefix: str, django_queues) -> Celery:
         worker_cancel_long_running_tasks_on_connection_loss=True,
         enable_utc=True,
     )
+    # Celery caches the queue map and the router on first use; another backend (tests, the
+    # burst benchmark: one queue prefix per run) must not route to the previous queues.
+    for cached in ("queues", "default_queue", "router"):
+        app.amqp.__dict__.pop(cached, None)
+    app.amqp._rtable = None
     return app
 
 
