@@ -72,6 +72,9 @@ class Run:
             "SOCLE_DIFFUSION_EMAIL_IDEMPOTENT": "1",
             "SOCLE_DIFFUSION_SEND_LEASE_SECONDS": str(LEASE_SECONDS),
             "SOCLE_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+            # One connection per worker for the whole run (as in production), so that the
+            # PostgreSQL backends serving it, and their CPU time, are the same from start to end.
+            "SOCLE_DB_CONN_MAX_AGE": "86400",
             "SOCLE_LOG_LEVEL": "INFO",  # as in production; Celery says "ready." at INFO
         }
         self.processes: dict[str, subprocess.Popen] = {}
