@@ -262,7 +262,7 @@ def settled(expected: int) -> bool:
     )
 
 
-def wait_ready(run: Run, names, timeout=120) -> None:
+def wait_ready(run: Run, names, timeout=300) -> None:
     marks = ("ready.",) if run.backend == "celery" else ("Starting worker",)
     deadline = time.monotonic() + timeout
     for name in names:
