@@ -344,14 +344,15 @@ def killed(backend: str, args, people, workdir: Path) -> dict:
                     sweep_task.enqueue()
                 last_sweep = time.monotonic()
             time.sleep(0.2)
-        time.sleep(2)
+        finished = now()
+        time.sleep(2)  # let any duplicate attempt happen before counting
     finally:
         run.stop_all()
         cleanup(run)
     result = {
         "backend": backend,
         "scenario": "2 workers, one SIGKILLed at 30 %, replaced",
-        **outcome(run, release, expected),
+        **outcome(run, release, finished, expected),
     }
     result["pushes_at_kill"] = at_kill
     print(json.dumps(result), flush=True)
