@@ -18,9 +18,10 @@ SCHEDULE = {
 }
 
 
-@override_settings(
-    SOCLE_SCHEDULE=SCHEDULE, TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-)
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@override_settings(SOCLE_SCHEDULE=SCHEDULE, TASKS=IMMEDIATE)
 def test_jobs_page_is_french_and_axe_clean(page, live_server, django_user_model, axe_check):
     scheduler.tick(dt.datetime.now(dt.UTC))
     operator = django_user_model.objects.create_user("exploitant", password="x-Unused-42!", is_staff=True)
