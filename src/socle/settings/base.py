@@ -292,6 +292,7 @@ INSTALLED_APPS += [
     "socle.viescolaire.diffusion",
     "socle.pilotage",
     "socle.pilotage.collecte",
+    "socle.competences",
 ]
 TASKS = {
     "default": {
