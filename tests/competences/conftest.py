@@ -82,3 +82,28 @@ def write_export(path: Path, participants, **options) -> Path:
             **options,
         )
     return path
+
+
+def give_profiles(w, levels_by_key: dict[str, dict]) -> None:
+    """Record profiles as the importer or the provider would (`services.record_profile`)."""
+    from socle.competences.models import Source
+
+    for key, levels in levels_by_key.items():
+        services.record_profile(str(w.persons[key].uid), dict(levels), shared_at=SHARED, source=Source.DEMO)
+
+
+def class_profiles(w) -> None:
+    """4e B: Léa, Zoé and Hugo under level 2 in 2.1 (Interagir); Jade and Malo at 3."""
+    strong = {code: (3, 24) for code in pixfiles.CODES}
+    give_profiles(
+        w,
+        {
+            "lea": LEA,
+            "zoe": strong | {"2.1": (0, 3)},
+            "hugo": strong | {"2.1": (1, 8)},
+            "jade": strong,
+            "malo": strong,
+            "tom": strong,
+            "ines": {code: (1, 8) for code in pixfiles.CODES},
+        },
+    )

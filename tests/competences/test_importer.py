@@ -98,7 +98,9 @@ def test_a_total_that_is_not_the_sum_is_noted_and_the_competences_kept(cw, tmp_p
     path = write_export(tmp_path / "export.csv", [participant(cw, "lea", LEA)])
     lines = lines_of(path)
     total = sum(pix for _level, pix in LEA.values())
-    lines[1] = lines[1].replace(f'"Oui";"12/01/2026 14:05";{total};', f'"Oui";"12/01/2026 14:05";{total + 5};')
+    lines[1] = lines[1].replace(
+        f'"Oui";"12/01/2026 14:05";{total};', f'"Oui";"12/01/2026 14:05";{total + 5};'
+    )
     path.write_text("".join(lines), encoding="utf-8")
     report = import_pix(path)
     assert report.rejected == 0
@@ -240,9 +242,13 @@ def test_a_fatal_error_after_written_batches_leaves_nothing(cw, tmp_path):
     path.write_bytes(data)
     report = import_pix(path, batch_size=1)  # Léa and Zoé are written before line 4 is read
     assert str(report.fatal).startswith("export.csv: line 4: not valid UTF-8 (byte 0xe9 at position")
-    assert str(report.fatal).endswith("Pix Orga exports are UTF-8; re-export the file rather than re-saving it")
+    assert str(report.fatal).endswith(
+        "Pix Orga exports are UTF-8; re-export the file rather than re-saving it"
+    )
     assert not PixProfile.objects.exists()
-    assert ImportRejection.objects.filter(run=report.run, reason__startswith="FATAL: not valid UTF-8").exists()
+    assert ImportRejection.objects.filter(
+        run=report.run, reason__startswith="FATAL: not valid UTF-8"
+    ).exists()
 
 
 def test_a_second_import_waits_for_the_lock_then_refuses_naming_the_holder(cw, tmp_path):
@@ -279,7 +285,9 @@ def test_a_6e_parcours_export_records_who_completed_it(cw, tmp_path):
     assert (str(done.person_uid), done.parcours, done.completed_at) == (str(cw.persons["lea"].uid), 1, SHARED)
     # A profiles export is not a parcours.
     profiles = write_export(tmp_path / "profiles.csv", [participant(cw, "lea", LEA)])
-    assert "--parcours-6e is for an assessment campaign export" in str(import_pix(profiles, parcours_6e=2).fatal)
+    assert "--parcours-6e is for an assessment campaign export" in str(
+        import_pix(profiles, parcours_6e=2).fatal
+    )
 
 
 # --- The command ----------------------------------------------------------------------------------

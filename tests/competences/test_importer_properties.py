@@ -45,7 +45,7 @@ def _apply(data: bytes, mutations) -> bytes:
         elif kind == "line":
             lines.insert(min(args[0], len(lines)), args[1])
         elif kind == "bytes":
-            raw = (raw or [])  # applied after the text mutations
+            raw = raw or []  # applied after the text mutations
             raw.append(args)
     out = "\n".join(lines).encode("utf-8")
     for position, chunk in raw or []:
