@@ -27,7 +27,7 @@ from socle.ressources import services as ressources
 from socle.ressources.gar import services as gar
 from socle.traces import services as traces
 
-from . import access, crcn
+from . import access, crcn, reference
 from .audit import log_profile_reads
 from .models import Certification, CertificationStatus, Framework, ParcoursCompletion, PixPlusEdu, PixProfile
 
@@ -87,10 +87,8 @@ class LevelInfo:
 
 
 def current_framework() -> Framework:
-    framework = Framework.objects.filter(is_current=True).first()
-    if framework is None:
-        raise RuntimeError("no current CRCN version: run the migrations")
-    return framework
+    """The CRCN version in force (reloaded from `reference` if the database lost it)."""
+    return reference.ensure_current()
 
 
 def framework_competences(framework: Framework | None = None) -> list[CompetenceInfo]:

@@ -40,6 +40,7 @@ from socle.referentiel import services as referentiel
 from socle.referentiel.codes import is_plausible_ine
 
 from .. import crcn
+from ..reference import ensure_current
 
 KIND = "pix"  # core.ImportRun.kind, and the lock's name: one Pix import at a time
 PARIS = ZoneInfo("Europe/Paris")
@@ -449,19 +450,13 @@ class PixImporter:
 
     def __init__(self, report: ImportReport, path: Path, *, parcours: int | None, id_column: str | None,
                  batch_size: int):  # fmt: skip
-        from ..models import Framework
-
         self.report = report
         self.path = path
         self.file = path.name
         self.parcours = parcours
         self.id_column = id_column
         self.batch_size = batch_size
-        self.framework = Framework.objects.filter(is_current=True).first()
-        if self.framework is None:
-            raise FatalImportError(
-                self.file, 0, "no current CRCN version in the database (migrations not run?)"
-            )
+        self.framework = ensure_current()
         self.competences = list(self.framework.competences.order_by("position").values_list("code", "label"))
         self.now = timezone.now()
 
