@@ -22,6 +22,7 @@ BENCHMARKS = {
     "traces": "bench_traces",  # xAPI POST throughput vs Ralph and the COPY ceiling, GET latency
     "pilotage": "bench_pilotage",  # indicators at national scale on DuckDB and Spark: time, peak RSS
     "pilotage_latency": "bench_pilotage_latency",  # territory view (API, pages) at national scale: p50/p95
+    "pix": "bench_pix",  # Pix Orga export import at 100 k and 1 M rows: rows/s, peak RSS
 }
 # The API is measured on the académie-scale world that the load benchmark leaves behind.
 # bench_pilotage uses no database; the latency bench reuses its name for its national world.
