@@ -26,7 +26,7 @@ from ninja import Field, Schema
 from ninja.security import SessionAuth
 
 from socle.core.api_auth import AUTH_ERRORS, ApiError, ErrorOut, SocleAPI, TokenAuth, scopes_extra
-from socle.echanges import agreements
+from socle.echanges import services as agreements
 from socle.referentiel import services as referentiel
 
 from . import crcn, services

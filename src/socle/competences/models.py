@@ -206,7 +206,7 @@ class PixPlusEdu(models.Model):
 class ProviderAccess(models.Model):
     """A connected Pix-like provider: its API token (core.ApiToken, scope `competences:write`)
     and the data-sharing agreement (socle.echanges) it writes under, named by client id or
-    exact name and checked on every call through `socle.echanges.agreements`."""
+    exact name and checked on every call through `socle.echanges.services`."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("provider"), max_length=200)

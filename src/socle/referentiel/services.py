@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from socle.core.models import RecordStatus, TrackedModel
 
+from .codes import is_plausible_ine as is_plausible_ine
 from .codes import uai_problem
 from .models import (
     Academie,

@@ -39,7 +39,6 @@ from django.utils import timezone
 
 from socle.core.importing import FatalImportError, ImportReport, Problem, length_problem, read_csv, run_import
 from socle.referentiel import services as referentiel
-from socle.referentiel.codes import is_plausible_ine
 
 from .. import crcn
 from ..reference import ensure_current
@@ -312,7 +311,7 @@ def _identifier(layout: Layout, value: str) -> tuple[str, bool] | Problem:
     text = value.strip()
     if not text:
         return Problem(name, value, "empty: the pupil cannot be identified")
-    if is_plausible_ine(text.upper()):
+    if referentiel.is_plausible_ine(text.upper()):
         return text.upper(), True
     try:
         return str(uuid.UUID(text)), False

@@ -7,7 +7,7 @@ from django.utils import timezone
 from socle.competences.api import WRITE_SCOPE
 from socle.competences.models import ProviderAccess
 from socle.core.models import ApiToken
-from socle.echanges import agreements
+from socle.echanges import services as agreements
 
 
 class Command(BaseCommand):
