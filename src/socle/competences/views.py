@@ -12,9 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from socle.identite import services as identite
-
-from . import charts, crcn, services
+from . import access, charts, crcn, services
 
 
 def _page(view):
@@ -40,7 +38,7 @@ def home(request):
     family = services.family_pupils(request.user)
     classes = services.matrix_classes(request.user)
     pix_edu = services.pix_plus_edu_of(request.user)
-    me = next((uid for uid, _name in family if uid == _me(request.user)), None)
+    me = next((uid for uid, _name in family if uid == access.person_uid_of(request.user)), None)
     if me and len(family) == 1 and not classes and pix_edu is None:
         # A pupil: their own profile is their whole space here.
         return redirect("competences:profile", pupil_uid=me)
@@ -54,11 +52,6 @@ def home(request):
             "breadcrumb": [{"label": _("Digital skills")}],
         },
     )
-
-
-def _me(user) -> str | None:
-    account = identite.account_of(user)
-    return str(account.person_uid) if account and account.person_uid else None
 
 
 @_page
