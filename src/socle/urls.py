@@ -32,6 +32,7 @@ urlpatterns = [
     path("vie-scolaire/diffusion/", include("socle.viescolaire.diffusion.urls")),
     path("pilotage/", include("socle.pilotage.urls")),
     path("pilotage/collecte/", include("socle.pilotage.collecte.urls")),
+    path("competences/", include("socle.competences.urls")),
 ]
 
 # The 500 page goes through the common base template without touching the database.

@@ -73,10 +73,18 @@ def test_set_language_switches_to_english_and_back(client):
 
 # --- Home --------------------------------------------------------------------------------------
 @pytest.mark.django_db
-def test_home_presents_the_six_bricks_and_links_those_with_pages(client):
+def test_home_presents_the_bricks_and_links_those_with_pages(client):
     response = client.get("/")
     html = html_of(response)
-    names = ["Référentiel", "Identité", "Ressources", "Traces", "Pilotage", "Vie scolaire"]
+    names = [
+        "Référentiel",
+        "Identité",
+        "Ressources",
+        "Traces",
+        "Pilotage",
+        "Vie scolaire",
+        "Compétences numériques",
+    ]
     for name in names:
         assert f'<h3 class="fr-card__title">{name}</h3>' in html or f">{name}</a></h3>" in html
     linked = {
@@ -84,6 +92,7 @@ def test_home_presents_the_six_bricks_and_links_those_with_pages(client):
         "/ressources/": "Ressources",
         "/pilotage/": "Pilotage",
         "/vie-scolaire/": "Vie scolaire",
+        "/competences/": "Compétences numériques",
     }
     for url, name in linked.items():
         assert f'<h3 class="fr-card__title"><a href="{url}">{name}</a></h3>' in html

@@ -24,6 +24,14 @@ REQUIRED = {
     "nsi_girls_share",
     "resources_weekly_active_per_100_pupils",
     "statements_per_pupil",
+    "pix_certified_girls_share",
+}
+# Version 2: measured Pix results (socle.competences) replace the declared counts.
+VERSIONS = {
+    "teachers_pix_edu": 2,
+    "pix_6e_attestation": 2,
+    "pix_certification_3e": 2,
+    "pix_certification_terminale": 2,
 }
 
 
@@ -34,7 +42,7 @@ def test_catalogue_lists_every_required_indicator_with_its_definition(db):
         assert info.unit in Unit.values
         assert info.label and info.definition and info.numerator and info.denominator and info.source
         assert set(info.school_levels) <= {"ecole", "college", "lycee"} and info.school_levels
-        assert info.version == 1
+        assert info.version == VERSIONS.get(info.code, 1)
     assert services.indicator("ecole_socle_compliance").school_levels == ["ecole"]
     assert services.indicator("ecole_socle_compliance").parameters == {"terminals_per_4_classes": 10}
     assert services.indicator("nope") is None
@@ -141,7 +149,8 @@ def test_changing_a_definition_recomputes_history(pilotage_world):
         [nation] = services.values(code, level="nation", vintage=vintage)
         assert (nation.numerator, nation.version) == (0, 2)
     # Other indicators keep their version.
-    assert set(IndicatorValue.objects.exclude(indicator_code=code).values_list("version", flat=True)) == {1}
+    others = IndicatorValue.objects.exclude(indicator_code=code).values_list("indicator_code", "version")
+    assert {(c, v) for c, v in others} == {(c, VERSIONS.get(c, 1)) for c, _v in others}
     with pytest.raises(ValueError, match="has no parameter"):
         services.redefine(code, parameters={"typo": 1})
     with pytest.raises(ValueError, match="unknown indicator"):

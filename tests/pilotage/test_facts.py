@@ -83,7 +83,7 @@ def test_recompute_reports_sources_and_cells(pilotage_world):
     assert report.engine == "duckdb" and report.mode == "full"
     assert report.schools == 3
     assert report.cells > 0
-    assert set(report.sources) == {"referentiel", "declarations", "gar", "traces"}
+    assert set(report.sources) == {"referentiel", "declarations", "gar", "traces", "competences"}
     cells = services.values(
         "statements_per_pupil", level="school", codes=[pilotage_world.schools["college"].uai]
     )

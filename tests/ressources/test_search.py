@@ -161,5 +161,5 @@ def test_embedded_sqlite_default_end_to_end(tmp_path):
         "sqlite",
         "['ark:/86527/demo-geometrie']",
         "['ark:/86527/demo-laboratoire']",
-        "2",
+        "7",
     ]

@@ -13,6 +13,7 @@ MAIN_NAVIGATION = [
     (_("Resources"), "ressources:search"),
     (_("My resources"), "ressources_gar:mediacentre"),
     (_("School life"), "viescolaire:inbox"),
+    (_("Digital skills"), "competences:home"),
     (_("Steering"), "pilotage:dashboard"),
 ]
 

@@ -60,6 +60,10 @@ class ImportRun(models.Model):
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     fatal_error = models.TextField(_("fatal error"), blank=True)
+    # A dry run did everything then rolled it back: its counts say what an import would do.
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    # The per-source lock the run held (socle.core.importing.locks), to name it to a second run.
+    lock_key = models.CharField(_("lock"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -52,6 +52,11 @@ BRICKS = [
         _("School–family communication that holds messages during evening and weekend quiet hours."),
         "viescolaire:inbox",
     ),
+    Brick(
+        _("Digital skills"),
+        _("CRCN and Pix results for pupils and families, and a class view for differentiated follow-up."),
+        "competences:home",
+    ),
 ]
 
 

@@ -48,6 +48,7 @@ __all__ = [
     "ine_hash",
     "link_external_identity",
     "pairwise_subject",
+    "pairwise_subject_of_person",
     "roles_of",
     "visible",
 ]
@@ -374,6 +375,15 @@ def pairwise_subject(user, audience: str) -> str:
         raise ValueError("pairwise_subject needs an audience")
     principal = f"person:{account.person_uid}" if account.person_uid else f"account:{account.uid}"
     return keyed_hash(pairwise_key(), "pairwise", f"{principal}|{audience}")
+
+
+def pairwise_subject_of_person(person_uid, audience: str) -> str:
+    """`pairwise_subject` of the account of the Référentiel person `person_uid` (the same value,
+    whether or not the person has activated an account): lets a brick recognise the pseudonym a
+    service knows a pupil by (e.g. the xAPI actor sent by a resource) without the pupil's login."""
+    if not person_uid or not audience:
+        raise ValueError("pairwise_subject_of_person needs a person uid and an audience")
+    return keyed_hash(pairwise_key(), "pairwise", f"person:{person_uid}|{audience}")
 
 
 # --- Authorization -----------------------------------------------------------------------------

@@ -52,6 +52,18 @@ def _declared(name: str) -> Expr:
     return lambda t, p: ibis.ifelse(t.declared == 1, t[name], ibis.null("int64"))
 
 
+def _measured_or_declared(name: str, flag: str) -> Expr:
+    """A Pix count measured by socle.competences where the school has results (`flag` = 1),
+    otherwise the declared count (only where the school declared)."""
+    return lambda t, p: ibis.ifelse(t[flag] == 1, t[name], _declared(name)(t, p))
+
+
+PIX_RESULTS = "Compétences numériques (résultats Pix importés ou transmis)"
+MEASURED_NOTE = (
+    "Résultats Pix mesurés (export Pix Orga importé, fournisseur connecté) quand l'établissement "
+    "en a pour l'année ; à défaut, le nombre déclaré."
+)
+
 # Yes/no items are stored as 1/0 (NULL when not declared): counting them is summing them.
 _flag_count = _declared
 
@@ -205,54 +217,68 @@ DEFINITIONS: tuple[Definition, ...] = (
     Definition(
         code="teachers_pix_edu",
         label="Enseignants titulaires de l'attestation Pix+ Édu",
-        definition="Part des enseignants de l'établissement ayant une attestation Pix+ Édu.",
+        definition="Part des enseignants de l'établissement ayant une attestation Pix+ Édu. " + MEASURED_NOTE,
         unit="%",
         numerator_label="enseignants avec attestation Pix+ Édu",
         denominator_label="enseignants (services d'enseignement de l'année)",
-        source=f"{ENQUETE}; {REFERENTIEL}",
+        source=f"{PIX_RESULTS}; à défaut {ENQUETE}; {REFERENTIEL}",
         school_levels=ALL_LEVELS,
-        numerator=_declared("teachers_pix_edu"),
-        denominator=_when_known(_col("teachers"), _declared("teachers_pix_edu")),
+        numerator=_measured_or_declared("teachers_pix_edu", "pix_edu_measured"),
+        denominator=_when_known(
+            _col("teachers"), _measured_or_declared("teachers_pix_edu", "pix_edu_measured")
+        ),
         persons=_col("teachers"),
+        version=2,
     ),
     Definition(
         code="pix_6e_attestation",
         label="Élèves de 6e ayant l'attestation Pix 6e",
-        definition="Part des élèves de 6e ayant obtenu l'attestation Pix de sixième.",
+        definition="Part des élèves de 6e ayant obtenu l'attestation Pix de sixième (les trois parcours). "
+        + MEASURED_NOTE,
         unit="%",
         numerator_label="élèves de 6e attestés",
         denominator_label="élèves de 6e",
-        source=f"{ENQUETE}; {REFERENTIEL}",
+        source=f"{PIX_RESULTS}; à défaut {ENQUETE}; {REFERENTIEL}",
         school_levels=("college",),
-        numerator=_declared("pupils_6e_pix_attestation"),
-        denominator=_when_known(_col("pupils_6e"), _declared("pupils_6e_pix_attestation")),
+        numerator=_measured_or_declared("pupils_6e_pix_attestation", "pix_attestation_measured"),
+        denominator=_when_known(
+            _col("pupils_6e"), _measured_or_declared("pupils_6e_pix_attestation", "pix_attestation_measured")
+        ),
         persons=_col("pupils_6e"),
+        version=2,
     ),
     Definition(
         code="pix_certification_3e",
         label="Taux de certification Pix en 3e",
-        definition="Part des élèves de 3e certifiés Pix.",
+        definition="Part des élèves de 3e certifiés Pix. " + MEASURED_NOTE,
         unit="%",
         numerator_label="élèves de 3e certifiés",
         denominator_label="élèves de 3e",
-        source=f"{ENQUETE}; {REFERENTIEL}",
+        source=f"{PIX_RESULTS}; à défaut {ENQUETE}; {REFERENTIEL}",
         school_levels=("college",),
-        numerator=_declared("pupils_3e_pix_certified"),
-        denominator=_when_known(_col("pupils_3e"), _declared("pupils_3e_pix_certified")),
+        numerator=_measured_or_declared("pupils_3e_pix_certified", "pix_certification_measured"),
+        denominator=_when_known(
+            _col("pupils_3e"), _measured_or_declared("pupils_3e_pix_certified", "pix_certification_measured")
+        ),
         persons=_col("pupils_3e"),
+        version=2,
     ),
     Definition(
         code="pix_certification_terminale",
         label="Taux de certification Pix en terminale",
-        definition="Part des élèves de terminale certifiés Pix.",
+        definition="Part des élèves de terminale certifiés Pix. " + MEASURED_NOTE,
         unit="%",
         numerator_label="élèves de terminale certifiés",
         denominator_label="élèves de terminale",
-        source=f"{ENQUETE}; {REFERENTIEL}",
+        source=f"{PIX_RESULTS}; à défaut {ENQUETE}; {REFERENTIEL}",
         school_levels=("lycee",),
-        numerator=_declared("pupils_terminale_pix_certified"),
-        denominator=_when_known(_col("pupils_tle"), _declared("pupils_terminale_pix_certified")),
+        numerator=_measured_or_declared("pupils_terminale_pix_certified", "pix_certification_measured"),
+        denominator=_when_known(
+            _col("pupils_tle"),
+            _measured_or_declared("pupils_terminale_pix_certified", "pix_certification_measured"),
+        ),
         persons=_col("pupils_tle"),
+        version=2,
     ),
     Definition(
         code="nsi_girls_share",
@@ -267,6 +293,20 @@ DEFINITIONS: tuple[Definition, ...] = (
         numerator=_when_known(_col("nsi_girls"), _col("nsi_pupils")),
         denominator=_when_known(_col("nsi_pupils"), _col("nsi_girls")),
         persons=_col("nsi_pupils"),
+    ),
+    Definition(
+        code="pix_certified_girls_share",
+        label="Part des filles parmi les élèves certifiés Pix (3e et terminale)",
+        definition="Part des filles parmi les élèves de 3e et de terminale dont la certification Pix "
+        "de l'année est validée.",
+        unit="%",
+        numerator_label="filles certifiées",
+        denominator_label="élèves certifiés",
+        source=f"{PIX_RESULTS}; {REFERENTIEL}",
+        school_levels=("college", "lycee"),
+        numerator=_when_known(_col("pix_certified_girls"), _col("pix_certified")),
+        denominator=_when_known(_col("pix_certified"), _col("pix_certified_girls")),
+        persons=_col("pix_certified"),
     ),
     Definition(
         code="resources_weekly_active_per_100_pupils",

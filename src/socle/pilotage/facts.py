@@ -103,6 +103,7 @@ def extract(vintage: str | None = None, uais: list[str] | None = None) -> Facts:
     sources["declarations"] = _add_declarations(rows, year.code)
     sources["gar"] = _add_resource_usage(rows, year)
     sources["traces"] = _add_statements(rows, year)
+    sources["competences"] = _add_pix_results(rows, year)
     return Facts(year.code, to_table(list(rows.values())), sources)
 
 
@@ -208,4 +209,33 @@ def _add_statements(rows: dict[str, dict], year) -> str:
     counts = traces.statements_by_school(year.start_date, year.end_date)
     for uai, row in rows.items():
         row["statements"] = counts.get(uai, 0)
+    return "available"
+
+
+# The counts the competences brick measures; where it has results for a school and year they
+# replace the school's declaration (the catalogue's `_measured_or_declared`).
+PIX_MEASURED_FIELDS = (
+    "pupils_6e_pix_attestation",
+    "pupils_3e_pix_certified",
+    "pupils_terminale_pix_certified",
+    "teachers_pix_edu",
+    "pix_attestation_measured",
+    "pix_certification_measured",
+    "pix_edu_measured",
+    "pix_certified",
+    "pix_certified_girls",
+)
+
+
+def _add_pix_results(rows: dict[str, dict], year) -> str:
+    measured = _optional_service("socle.competences.services", "pilotage_facts")
+    if measured is None:
+        return "source not available: socle.competences.services.pilotage_facts"
+    for uai, values in measured(year.code).items():
+        row = rows.get(uai)
+        if row is None:
+            continue  # results of a school outside the extraction
+        for name in PIX_MEASURED_FIELDS:
+            if name in values:
+                row[name] = int(values[name])
     return "available"

@@ -36,6 +36,13 @@ COUNT_COLUMNS = (
     "gar_user_weeks",
     "gar_weeks",
     "statements",
+    # Pix results measured by socle.competences (imported exports, connected provider): 1 where
+    # the school has such results for the year, which then replace the declared counts.
+    "pix_attestation_measured",
+    "pix_certification_measured",
+    "pix_edu_measured",
+    "pix_certified",
+    "pix_certified_girls",
 )
 FACTS_SCHEMA = pa.schema(
     [pa.field(name, pa.string()) for name in TERRITORY_COLUMNS]

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from socle.core.models import RecordStatus, TrackedModel
 
+from .codes import is_plausible_ine as is_plausible_ine
 from .codes import uai_problem
 from .models import (
     Academie,
@@ -538,3 +539,46 @@ def subjects() -> QuerySet[Matiere]:
 def persons_by_aaf_jointure(jointures) -> dict[str, Person]:
     """The persons with these AAF join keys (ENTPersonJointure), keyed by join key."""
     return {person.aaf_jointure: person for person in Person.objects.filter(aaf_jointure__in=list(jointures))}
+
+
+# --- used by socle.competences (Pix results) ---------------------------------------------------
+@dataclass(frozen=True)
+class PupilPlacement:
+    """A person found by INE or uid, with their current division (empty when not enrolled)."""
+
+    uid: uuid.UUID
+    ine: str
+    uai: str
+    class_uid: uuid.UUID | None
+    class_level: str
+    school_year: str
+
+
+def placements_of_pupils(
+    *, ines: list[str] | tuple = (), uids: list | tuple = (), at: dt.date | None = None
+) -> list[PupilPlacement]:
+    """The persons whose INE is in `ines` or uid in `uids` (not marked `tobedeleted`), each with
+    the school, class and level of their current division on `at`: two queries whatever the
+    number asked, for importers that resolve a batch of result rows at once."""
+    people = list(
+        Person.objects.filter(Q(ine__in=[i.strip().upper() for i in ines]) | Q(uid__in=list(uids)))
+        .exclude(status=RecordStatus.TO_BE_DELETED)
+        .values_list("pk", "uid", "ine")
+    )
+    divisions: dict[int, tuple] = {}
+    if people:
+        current = (
+            Enrolment.objects.filter(_current_at(at), person_id__in=[pk for pk, _uid, _ine in people])
+            .filter(class_group__kind=ClassGroup.Kind.DIVISION)
+            .order_by("person_id", "-begin_date", "uid")
+            .values_list(
+                "person_id",
+                "class_group__etablissement__uai",
+                "class_group__uid",
+                "class_group__level",
+                "class_group__school_year__code",
+            )
+        )
+        for person_id, *placement in current:
+            divisions.setdefault(person_id, tuple(placement))
+    return [PupilPlacement(uid, ine or "", *divisions.get(pk, ("", None, "", ""))) for pk, uid, ine in people]

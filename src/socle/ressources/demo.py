@@ -70,6 +70,63 @@ NOTICES = [
         "requested_attributes": ["PRE", "NOM"],
         "_decision": ("qualify", set(), ""),
     },
+    # Notices declaring the CRCN competences they train (keywords "CRCN 2.1"): the competences
+    # brick suggests them to teachers whose pupils need them (docs/competences.md).
+    *(
+        {
+            "ark": f"ark:/86527/demo-crcn-{slug}",
+            "title": title,
+            "description": description,
+            "keywords": keywords,
+            "cycles": cycles,
+            "usages": ["in_class", "autonomous"],
+            "exercises": True,
+            "teacher_results": True,
+            "concentration_minutes": 20,
+            "audiences": ["ELEVE", "ENSEIGNANT"],
+            "launch_url": f"{CAS_SERVICE}{slug}/",
+            "sso_protocol": "cas",
+            "sso_service": f"{CAS_SERVICE}{slug}/",
+            "_decision": ("qualify", set(), ""),
+        }
+        for slug, title, description, keywords, cycles in (
+            (
+                "messagerie",
+                "Messagerie de classe : bien communiquer en ligne",
+                "Écrire un message clair et poli, choisir à qui l'adresser, répondre à un camarade.",
+                ["communication", "CRCN 2.1"],
+                ["3", "4"],
+            ),
+            (
+                "netiquette",
+                "Netiquette en jeu",
+                "Un jeu de situations pour apprendre les règles d'échange sur les réseaux et les forums.",
+                ["netiquette", "CRCN 2.1", "CRCN 2.2"],
+                ["4"],
+            ),
+            (
+                "debat",
+                "Débattre en ligne : forums et visioconférences",
+                "Prendre la parole, écouter et argumenter dans un forum ou une visio de classe.",
+                ["débat", "CRCN 2.1", "CRCN 2.3"],
+                ["4", "lycee"],
+            ),
+            (
+                "journal",
+                "Journal de classe collaboratif",
+                "Rédiger à plusieurs, commenter et publier le journal de la classe.",
+                ["journal", "CRCN 2.1", "CRCN 2.3", "CRCN 3.1"],
+                ["4"],
+            ),
+            (
+                "donnees",
+                "Protège tes données",
+                "Mots de passe, paramètres de confidentialité, traces laissées en ligne : des défis courts.",
+                ["vie privée", "CRCN 4.1", "CRCN 4.2"],
+                ["3", "4"],
+            ),
+        )
+    ),
     {
         "ark": "ark:/86527/demo-lecture",
         "title": "Lire avec Lou",

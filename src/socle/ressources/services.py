@@ -6,10 +6,13 @@ médiacentre) call only these functions, never the models.
 - `resource_by_sso_service(protocol, service)`: the qualified resource behind a CAS service URL
   or a SAML SP entityID (longest CAS prefix wins).
 - `provider_by_distributor_code(code)`, `providers_of(user)`.
+- `resources_for_crcn(code, cycle=…)`: the qualified resources whose notice declares a CRCN
+  competence (keyword `CRCN 2.1`: ScoLOMFR has no CRCN vocabulary yet).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .models import Provider, Resource, Status
@@ -24,6 +27,7 @@ __all__ = [
     "qualified_resource",
     "qualified_resources",
     "resource_by_sso_service",
+    "resources_for_crcn",
 ]
 
 # Extra attributes the ministry may approve for release to a resource (GAR: prénom, nom).
@@ -125,3 +129,33 @@ def providers_of(user) -> list[ProviderSummary]:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     return [_provider_summary(p) for p in Provider.objects.filter(members=user)]
+
+
+# A notice declares the CRCN competences it trains as keywords "CRCN 2.1" (also "CRCN:2.1",
+# "crcn 2.1"): ScoLOMFR publishes no CRCN vocabulary, and LOM's classification purpose
+# "competency" is not read by the importer yet. See docs/ressources.md.
+_CRCN_KEYWORD = re.compile(r"^\s*crcn\s*[:\s]\s*([1-5]\.[1-4])\s*$", re.IGNORECASE)
+
+
+def crcn_codes_of(keywords) -> list[str]:
+    """The CRCN competence codes declared in a notice's keywords."""
+    codes = []
+    for keyword in keywords or []:
+        match = _CRCN_KEYWORD.match(keyword) if isinstance(keyword, str) else None
+        if match:
+            codes.append(match.group(1))
+    return list(dict.fromkeys(codes))
+
+
+def resources_for_crcn(competence_code: str, *, cycle: str | None = None) -> list[ResourceSummary]:
+    """The qualified resources whose notice declares CRCN competence `competence_code` ("2.1"),
+    aimed at `cycle` ("3", "4", "lycee") when given (a notice without cycles is for every cycle),
+    by title."""
+    found = []
+    for resource in _qualified().filter(keywords__icontains="crcn").order_by("title", "ark"):
+        if competence_code not in crcn_codes_of(resource.keywords):
+            continue
+        if cycle and resource.cycles and cycle not in resource.cycles:
+            continue
+        found.append(_summary(resource))
+    return found

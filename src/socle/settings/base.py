@@ -294,6 +294,7 @@ INSTALLED_APPS += [
     "socle.pilotage.collecte",
     # Operations: Celery tasks backend, scheduler of periodic jobs, health and readiness.
     "socle.operations",
+    "socle.competences",
 ]
 # SOCLE_TASKS_BACKEND: "database" (default, no broker) or "celery" (RabbitMQ at SOCLE_BROKER_URL,
 # queues named SOCLE_BROKER_QUEUE_PREFIX + queue), or any backend's dotted path. Workers:

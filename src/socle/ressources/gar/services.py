@@ -435,6 +435,12 @@ def provider_subject(user, distributor_code: str) -> str:
     return identite.pairwise_subject(user, f"gar-provider:{distributor_code}")
 
 
+def provider_subject_of_person(person_uid, distributor_code: str) -> str:
+    """The IDO the provider knows the Référentiel person `person_uid` by (`provider_subject` of
+    their account): lets a brick recognise the learner behind a provider's xAPI actor."""
+    return identite.pairwise_subject_of_person(person_uid, f"gar-provider:{distributor_code}")
+
+
 def release_attributes(user, result: AccessResult) -> dict[str, list[str]]:
     """The exact attributes released to the resource of an allowed `result`: IDO, PRO, UAI, DIV
     (the user's classes in that school), and PRE/NOM only if the ministry approved them."""

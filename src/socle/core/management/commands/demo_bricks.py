@@ -7,12 +7,13 @@ from importlib import import_module
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-# In dependency order: Pilotage reads what Ressources and Vie scolaire seeded.
+# In dependency order: Pilotage reads what Ressources, Vie scolaire and Compétences seeded.
 BRICKS = [
     "socle.echanges",
     "socle.ressources",
     "socle.ressources.gar",
     "socle.viescolaire",
+    "socle.competences",
     "socle.pilotage",
 ]
 
