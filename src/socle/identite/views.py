@@ -22,6 +22,7 @@ from django.contrib.auth import (
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import PasswordChangeView
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -37,7 +38,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from socle.referentiel import services as referentiel
 
 from . import accounts, conf, connected, sessions, throttle
-from .forms import CodeForm, ContactForm, LoginForm, PasswordChangeForm, ResetRequestForm, TotpForm
+from .forms import (
+    CodeForm,
+    ContactForm,
+    LoginForm,
+    PasswordChangeForm,
+    ResetRequestForm,
+    TotpEnrolForm,
+    TotpForm,
+)
 from .models import AccountKind, AccountState, CodeChannel, CodePurpose
 from .security import log_event
 from .services import account_of, can, ensure, identity_of, requires_second_factor, roles_of
@@ -209,13 +218,40 @@ def _qr_svg(data: str) -> str:
     return segno.make(data, error="m").svg_inline(scale=5, dark="#000", light="#fff", omitsize=False)
 
 
-@sensitive_post_parameters("token")
+def _enrolling_user(request):
+    """Who may enrol here, or a response sending them where they belong.
+
+    A fully logged-in user may enrol (replacing a confirmed device needs its code: see the form).
+    A half-logged-in session (password given, second factor not yet) may enrol only when its user
+    has no confirmed device — the first enrolment of a login that requires one. A user who has a
+    device goes through the code step: the password alone never reaches a new device."""
+    if request.user.is_authenticated:
+        return request.user, None, None
+    pending_user, pending = _pending_user(request)
+    if pending_user is None:
+        return None, None, redirect_to_login(request)
+    if TOTPDevice.objects.filter(user=pending_user, confirmed=True).exists():
+        log_event("totp_failure", request=request, user=pending_user, details={"enrolment": "refused"})
+        return None, None, redirect("identite:login_totp")
+    return pending_user, pending, None
+
+
+def _verify_current_factor(user, token: str):
+    """The confirmed device of `user` that accepts `token`, or None."""
+    for current in TOTPDevice.objects.filter(user=user, confirmed=True):
+        allowed, _info = current.verify_is_allowed()
+        if allowed and current.verify_token(token):
+            return current
+    return None
+
+
+@sensitive_post_parameters("token", "current_token")
 @never_cache
 def totp_enrol_view(request):
-    pending_user, pending = _pending_user(request)
-    user = request.user if request.user.is_authenticated else pending_user
-    if user is None:
-        return redirect_to_login(request)
+    user, pending, refusal = _enrolling_user(request)
+    if refusal is not None:
+        return refusal
+    replacing = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
     if device is None or (request.method == "GET" and request.GET.get("renew")):
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
@@ -224,15 +260,21 @@ def totp_enrol_view(request):
     until = throttle.locked_until("totp", request, username)
     if until:
         return _locked_response(request, until)
-    form = TotpForm(request.POST or None)
+    form = TotpEnrolForm(request.POST or None, replacing=replacing)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+        current_ok = not replacing or _verify_current_factor(user, form.cleaned_data["current_token"])
+        if current_ok and device.verify_token(form.cleaned_data["token"]):
+            with transaction.atomic():
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                # The previous devices go only once the current factor has been shown (a
+                # replacement, logged below); a first enrolment has only unconfirmed leftovers.
+                others = TOTPDevice.objects.filter(user=user).exclude(pk=device.pk)
+                replaced = others.filter(confirmed=True).count()
+                others.delete()
             throttle.register_success("totp", request, username)
-            log_event("totp_enrolled", request=request, user=user)
-            if pending_user is not None and not request.user.is_authenticated:
+            log_event("totp_enrolled", request=request, user=user, details={"replaced": replaced})
+            if pending is not None:
                 return _complete_login(request, user, device, pending)
             # Already logged in: mark this session verified too.
             from django_otp import login as otp_login
@@ -240,11 +282,14 @@ def totp_enrol_view(request):
             otp_login(request, device)
             messages.success(request, _("Two-step verification is now on."))
             return redirect("identite:account")
-        log_event("totp_failure", request=request, user=user)
+        log_event("totp_failure", request=request, user=user, details={"enrolment": True})
         locked = throttle.register_failure("totp", request, username)
         if locked:
             return _locked_response(request, locked)
-        form.add_error("token", _("Incorrect or expired code. Check your phone's time and try again."))
+        if not current_ok:
+            form.add_error("current_token", _("Incorrect or expired code of your current application."))
+        else:
+            form.add_error("token", _("Incorrect or expired code. Check your phone's time and try again."))
     uri = _otpauth_uri(device, username)
     from base64 import b32encode
 
@@ -253,7 +298,8 @@ def totp_enrol_view(request):
         "form": form,
         "qr_svg": _qr_svg(uri),
         "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
-        "mandatory": pending_user is not None and not request.user.is_authenticated,
+        "mandatory": pending is not None,
+        "replacing": replacing,
     }
     return render(request, "identite/totp_enrol.html", context)
 
