@@ -44,7 +44,8 @@ class Browser:
     redirect followed unless asked (so that every step can be checked)."""
 
     def __init__(self, base_url: str, address: str = "127.0.0.1"):
-        self.base_url = base_url
+        # An IPv4 literal, so that every client connects over IPv4 from its own address.
+        self.base_url = base_url.replace("://localhost", "://127.0.0.1")
         self.http = requests.Session()
         self.http.headers["User-Agent"] = "Mozilla/5.0 (security regression suite)"
         if address != "127.0.0.1":
