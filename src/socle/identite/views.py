@@ -110,9 +110,7 @@ def _locked_response(request, until):
 
 
 # --- login -------------------------------------------------------------------------------------
-# When the last sign-in through these forms completed (epoch seconds, in the session): protocols
-# that must know whether the credentials were just typed (CAS renew=true) compare against it.
-AUTHENTICATED_AT = "identite_authenticated_at"
+AUTHENTICATED_AT = sessions.AUTHENTICATED_AT
 
 
 def _signed_in(request, user, response, *, backend=None):

@@ -4,6 +4,7 @@ first-party service (no consent screen)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import Application
@@ -149,3 +150,20 @@ class UsedClientAssertion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id}: {self.jti}"
+
+
+class RedeemedCode(models.Model):
+    """An authorization code already exchanged, and what it gave: a second exchange of the same
+    code (an intercepted code, RFC 6749 §4.1.2) is refused by django-oauth-toolkit and, through
+    this record, revokes the access token and the refresh-token family it issued. Kept for the
+    refresh tokens' lifetime; only a hash of the code is stored."""
+
+    code_hash = models.CharField(max_length=64, unique=True)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+")
+    access_token_id = models.BigIntegerField(null=True)
+    token_family = models.UUIDField(null=True)
+    redeemed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"code of {self.application_id} redeemed {self.redeemed_at:%Y-%m-%d %H:%M}"
