@@ -32,19 +32,26 @@ run: install
 	# The background worker (django.tasks, database backend: no broker) delivers what quiet hours
 	# held; it stops with the server.
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli db_worker --queue-name '*' --interval 5 --no-reload & \
-	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	worker=$$!; DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli scheduler --interval 30 & \
+	scheduler=$$!; trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	DJANGO_SETTINGS_MODULE=socle.settings.dev $(PY) -m socle.cli runserver 127.0.0.1:8000
+
+## The production stack on PostgreSQL (DATABASE_URL): migrations, static files, then web
+## (gunicorn), workers and scheduler under one process manager (honcho, Procfile); SOCLE_PORT (8080)
+.PHONY: serve
+serve: install
+	$(PY) scripts/serve.py
 
 ## Run the whole test suite against a real PostgreSQL server and headless Chromium
 test: install-dev
 	$(PY) scripts/ensure_system_packages.py
 	$(PY) scripts/ensure_chromium.py
-	$(PY) scripts/with_postgres.py -- $(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) scripts/with_postgres.py -- $(PY) scripts/with_rabbitmq.py -- $(PY) -m pytest $(PYTEST_ARGS)
 
 ## The suite without browser tests (faster inner loop)
 test-fast: install-dev
 	$(PY) scripts/ensure_system_packages.py
-	$(PY) scripts/with_postgres.py -- $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+	$(PY) scripts/with_postgres.py -- $(PY) scripts/with_rabbitmq.py -- $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check src tests benchmarks scripts
@@ -56,7 +63,7 @@ format: install-dev
 
 ## Benchmarks: print figures (see docs/benchmarks.md)
 bench: install-dev
-	$(PY) scripts/with_postgres.py -- $(PY) benchmarks/run.py $(BENCH_ARGS)
+	$(PY) scripts/with_postgres.py -- $(PY) scripts/with_rabbitmq.py -- $(PY) benchmarks/run.py $(BENCH_ARGS)
 
 messages: install-dev
 	cd src/socle && DJANGO_SETTINGS_MODULE=socle.settings.dev ../../$(PY) -m socle.cli makemessages -l en -l fr

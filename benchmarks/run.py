@@ -22,6 +22,7 @@ BENCHMARKS = {
     "traces": "bench_traces",  # xAPI POST throughput vs Ralph and the COPY ceiling, GET latency
     "pilotage": "bench_pilotage",  # indicators at national scale on DuckDB and Spark: time, peak RSS
     "pilotage_latency": "bench_pilotage_latency",  # territory view (API, pages) at national scale: p50/p95
+    "burst": "bench_burst",  # the 07:00 burst: notifications/s, 1/2/4 workers, DB and Celery, killed worker
 }
 # The API is measured on the académie-scale world that the load benchmark leaves behind.
 # bench_pilotage uses no database; the latency bench reuses its name for its national world.

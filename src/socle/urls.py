@@ -9,6 +9,8 @@ urlpatterns = [
     path("api/referentiel/", referentiel_api.urls),
     path("xapi/", include("socle.traces.urls")),
     path("", include("socle.core.urls")),
+    # Operations: liveness and readiness (/sante/…), the scheduled jobs' page and API (/exploitation/).
+    path("", include("socle.operations.urls")),
     path("referentiel/", include("socle.referentiel.urls")),
     path("admin/", admin.site.urls),
     # OneRoster 1.2 rostering service and its OAuth 2 token endpoint (socle.echanges).

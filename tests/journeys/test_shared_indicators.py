@@ -2,8 +2,8 @@
 API of the live server: the département officer declares the collège's equipment; the queued
 recomputation runs (`socle db_worker --batch`, the real django-tasks database queue); M. Roux sees
 his collège next to the département and the académie; the département officer sees its collège,
-not the école; the ministry analyst sees the nation; the open-data export suppresses small
-cells."""
+not the école; the ministry analyst sees the nation; the open-data export publishes the equipment per school
+and keeps the figures about persons secret where they are too few."""
 
 from __future__ import annotations
 
@@ -100,7 +100,9 @@ def test_declare_recompute_and_see_by_role_then_publish(demo, login, tmp_path):
     # A pupil or a parent sees no steering data.
     assert login("karim").get("/pilotage/api/values", params={"level": "nation"}).status_code == 403
 
-    # Open data: territorial aggregates only, the new declaration included.
+    # Open data: equipment is about schools — published per territory and per school (UAI), the
+    # new declaration included; figures about persons (Pix, NSI) stay territorial, and the tiny
+    # world's three schools are too few for any of them (fewer than 3 schools in every cell).
     published = export_rows(tmp_path / "default")
     assert {r["niveau_territorial"] for r in published} == {
         "nation",
@@ -111,18 +113,17 @@ def test_declare_recompute_and_see_by_role_then_publish(demo, login, tmp_path):
     computers = [r for r in published if r["code_indicateur"] == COMPUTERS]
     assert computers and all(r["statut"] == "diffusé" for r in computers)
     assert all(int(r["numerateur"]) >= EQUIPMENT["computers_pupils"] for r in computers)
-    # Small cells: the tiny world's département has 481 pupils. With a threshold above that, its
-    # cells are under statistical secrecy — the rows stay, every figure empty (never 0) — and so
-    # are the académie, région and nation, which would give the département away by subtraction
-    # (it is their only one).
-    secret = export_rows(tmp_path / "strict", "--threshold", "500")
-    assert len(secret) == len(published)
-    assert {r["statut"] for r in secret} == {"secret statistique"}
-    for row in secret:
-        assert row["numerateur"] == row["denominateur"] == row["valeur"] == "", row
+    per_school = export_rows(tmp_path / "default", "etablissements")
+    mine = [r for r in per_school if r["uai"] == college and r["code_indicateur"] == COMPUTERS]
+    assert [int(r["numerateur"]) for r in mine] == [EQUIPMENT["computers_pupils"]]
+    about_persons = [r for r in published if r["code_indicateur"] == "teachers_pix_edu"]
+    assert about_persons and {r["statut"] for r in about_persons} <= {"secret statistique", "non renseigné"}
+    for row in about_persons:
+        assert row["numerateur"] == row["denominateur"] == row["valeur"] == "", row  # never 0
 
 
-def export_rows(directory, *options) -> list[dict]:
-    call_command("opendata", "export", str(directory), *options, stdout=io.StringIO())
-    with open(directory / "indicateurs-territoriaux.csv", encoding="utf-8", newline="") as handle:
+def export_rows(directory, table="territoriaux") -> list[dict]:
+    if not (directory / f"indicateurs-{table}.csv").exists():
+        call_command("opendata", "export", str(directory), stdout=io.StringIO())
+    with open(directory / f"indicateurs-{table}.csv", encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter=";"))

@@ -17,6 +17,7 @@ from socle.referentiel.demo import personas as P
 from socle.referentiel.demo.generator import demo_ine_problem
 from socle.referentiel.demo.loader import Options, run
 from socle.referentiel.demo.reference import BIRTH_YEAR, CLASS_SIZE, SUBJECT_HOURS, size_band
+from socle.referentiel.demo.specialites import NSI
 from socle.referentiel.models import (
     ClassGroup,
     Commune,
@@ -238,7 +239,8 @@ def test_command_runs_and_reports_a_second_run_as_already_loaded(capsys):
 def check_world_plausibility() -> None:
     for uai in Etablissement.objects.filter(source="demo").values_list("uai", flat=True):
         assert uai_problem(uai) is None, uai
-    rows = Enrolment.objects.values_list("person__ine", "person__birth_date", "class_group__level")
+    divisions = Enrolment.objects.filter(class_group__kind="division")
+    rows = divisions.values_list("person__ine", "person__birth_date", "class_group__level")
     late = 0
     for ine, birth, level in rows:
         assert is_plausible_ine(ine) and demo_ine_problem(ine) is None, ine
@@ -251,10 +253,20 @@ def check_world_plausibility() -> None:
     taught = defaultdict(set)
     for class_id, matiere in TeachingAssignment.objects.values_list("class_group", "matiere"):
         taught[class_id].add(matiere)
-    for class_id, level in ClassGroup.objects.values_list("id", "level"):
+    for class_id, level in ClassGroup.objects.filter(kind="division").values_list("id", "level"):
         assert {code for code, _hours in SUBJECT_HOURS[level]} == taught[class_id], level
     pairs = TeachingAssignment.objects.values_list("class_group", "matiere")
     assert len(set(pairs)) == len(pairs)  # exactly one teacher per class and subject
+    # Speciality groups (NSI) are taught NSI only, to pupils of one level of their own school.
+    for group in ClassGroup.objects.filter(kind="groupe"):
+        assert taught[group.pk] == {NSI}
+        pupils = Enrolment.objects.filter(class_group=group).values_list("person", flat=True)
+        homes = Enrolment.objects.filter(person__in=pupils, class_group__kind="division")
+        assert set(homes.values_list("class_group__etablissement", "class_group__level")) == {
+            (group.etablissement_id, group.level)
+        }
+    # One division per pupil.
+    assert divisions.count() == divisions.values("person").distinct().count()
 
 
 def test_tiny_world_is_plausible():
@@ -277,7 +289,7 @@ def test_siblings_share_their_guardians():
         assert Person.objects.filter(pk__in=kids).values("last_name").distinct().count() == 1
     school_of = dict(Enrolment.objects.values_list("person", "class_group__etablissement"))
     assert any(len({school_of[k] for k in kids}) > 1 for kids in families)
-    assert Enrolment.objects.count() == len(guardians_of)
+    assert Enrolment.objects.filter(class_group__kind="division").count() == len(guardians_of)
 
 
 def test_school_scale_has_realistic_schools_and_class_sizes():
@@ -287,12 +299,12 @@ def test_school_scale_has_realistic_schools_and_class_sizes():
     assert {s.type for s in schools} >= {SchoolType.COLLEGE}
     assert any(s.type in {"lycee_gt", "lycee_pro", "lycee_polyvalent"} for s in schools)
     assert sum(1 for s in schools if s.is_first_degree) >= 3
-    pupils = Enrolment.objects.count()
+    pupils = Enrolment.objects.filter(class_group__kind="division").count()
     assert 1500 <= pupils <= 6000
     sizes = defaultdict(int)
     for class_id in Enrolment.objects.values_list("class_group", flat=True):
         sizes[class_id] += 1
-    for class_id, level in ClassGroup.objects.values_list("id", "level"):
+    for class_id, level in ClassGroup.objects.filter(kind="division").values_list("id", "level"):
         _mean, low, high = CLASS_SIZE[size_band(level)]
         assert low <= sizes[class_id] <= high, (level, sizes[class_id])
     for school in schools:
@@ -300,7 +312,8 @@ def test_school_scale_has_realistic_schools_and_class_sizes():
         assert {StaffRole.HEAD, StaffRole.TEACHER, StaffRole.RESPONSABLE_AFFECTATION} <= roles
         if not school.is_first_degree:
             assert {StaffRole.DOCUMENTALISTE, StaffRole.VIE_SCOLAIRE} <= roles
-        assert school.pupil_count == Enrolment.objects.filter(class_group__etablissement=school).count()
+        divisions = Enrolment.objects.filter(class_group__etablissement=school, class_group__kind="division")
+        assert school.pupil_count == divisions.count()
         expected = {
             True: ("commune", school.commune_id),
             False: ("departement", "35") if school.type == SchoolType.COLLEGE else ("region", "53"),

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from socle.referentiel.codes import is_plausible_ine, uai_problem
+from socle.referentiel.demo import specialites
 from socle.referentiel.demo.generator import (
     ClusterBuilder,
     Dept,
@@ -50,6 +51,29 @@ def check_cluster(cluster) -> None:
         assert len({frozenset(guardians[k]) for k in kids}) == 1
         assert len({people[k][1] for k in kids}) == 1
     assert len({people[p][3] for p in cluster.pupils}) == len(cluster.pupils)
+    check_groups(cluster)
+
+
+def check_groups(cluster) -> None:
+    """NSI groups: pupils of the same school and level, each in at most one group of the level,
+    taught NSI by one teacher; no group outside the lycées with a general track."""
+    division_of = {person: d for person, d in cluster.enrolments}
+    members = defaultdict(list)
+    for person, g in cluster.group_enrolments:
+        members[g].append(person)
+    assert set(members) == set(range(len(cluster.groups)))
+    seen = set()
+    for g, (_uid, school, _code, _name, level) in enumerate(cluster.groups):
+        assert cluster.spec.schools[school].type in ("lycee_gt", "lycee_polyvalent")
+        assert level in specialites.NSI_SHARE
+        assert 1 <= len(members[g]) <= specialites.MAX_GROUP_SIZE
+        for person in members[g]:
+            _duid, d_school, _dcode, _dname, d_level = cluster.divisions[division_of[person]]
+            assert (d_school, d_level) == (school, level) and person not in seen
+            seen.add(person)
+    assert sorted(g for _t, g, m in cluster.group_teaching if m == specialites.NSI) == list(
+        range(len(cluster.groups))
+    )
 
 
 @settings(max_examples=12, deadline=None)
@@ -78,6 +102,29 @@ def test_same_key_builds_the_same_cluster_and_another_key_another():
     c = ClusterBuilder("other", spec).build()
     assert a.people == b.people and a.teaching == b.teaching and a.guardianships == b.guardianships
     assert a.marker != c.marker and a.people[:20] != c.people[:20]
+
+
+def test_nsi_shares_follow_the_depp_figures():
+    """Over many lycées, NSI pupils are ~10 % of 1re and ~4 % of terminale, girls ~19 % and
+    ~15 % of them (DEPP, rentrée 2023), and about 64 % of the lycées offer it."""
+    import random
+
+    offered = 0
+    counts = defaultdict(lambda: defaultdict(int))
+    lycees = 2000
+    for n in range(lycees):
+        rng = random.Random(f"shares:{n}")
+        pupils = {level: [(i, "F" if i % 2 else "M") for i in range(200)] for level in specialites.NSI_SHARE}
+        groups = specialites.nsi_groups(rng, pupils)
+        offered += bool(groups)
+        for level, _code, _name, members in groups:
+            counts[level]["nsi"] += len(members)
+            counts[level]["girls"] += sum(1 for i in members if i % 2)
+    assert 0.60 < offered / lycees < 0.68
+    for level, share in specialites.NSI_SHARE.items():
+        assert abs(counts[level]["nsi"] / (200 * lycees) - share) < 0.15 * share, level
+        girls = counts[level]["girls"] / counts[level]["nsi"]
+        assert abs(girls - specialites.NSI_GIRLS_SHARE[level]) < 0.02, level
 
 
 @given(number=st.integers(min_value=0, max_value=10**10 - 1))

@@ -141,3 +141,156 @@ class FactsSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.uai} {self.vintage}"
+
+
+# --- Open-data releases (socle.pilotage.opendata, docs/pilotage-opendata.md) ---------------------
+class ImmutableRelease(Exception):
+    """A published open-data release, or one of its cells, was about to be changed or deleted."""
+
+
+def _refuse(what: str) -> ImmutableRelease:
+    return ImmutableRelease(
+        f"{what}: an open-data release is immutable once published (readers may hold its files); "
+        "publish a new release instead"
+    )
+
+
+class ReleaseQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        if self.filter(state=OpenDataRelease.State.PUBLISHED).exists():
+            raise _refuse("update of published releases")
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self.filter(state=OpenDataRelease.State.PUBLISHED).exists():
+            raise _refuse("deletion of published releases")
+        return super().delete()
+
+
+class OpenDataRelease(models.Model):
+    """One open-data export: the register of releases. What it records is what readers can hold
+    (the published figures, the suppression pattern, the files and their checksums), so that the
+    next release of the same school year can be checked against every earlier one."""
+
+    class State(models.TextChoices):
+        PREPARED = "prepared", _("prepared")  # recorded before the files are swapped in place
+        PUBLISHED = "published", _("published")
+
+    number = models.PositiveIntegerField(unique=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PREPARED)
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    vintages = models.JSONField(default=list)
+    levels = models.JSONField(default=list)
+    threshold = models.PositiveIntegerField()
+    min_contributors = models.PositiveIntegerField()
+    dominance = models.FloatField()
+    protection_interval = models.FloatField()
+    rows = models.PositiveIntegerField(default=0)
+    cells_published = models.PositiveIntegerField(default=0)
+    cells_suppressed = models.PositiveIntegerField(default=0)
+    files = models.JSONField(default=dict)  # file name → {"sha256": …, "bytes": …}
+    directory = models.CharField(max_length=500, blank=True)
+    base_url = models.CharField(max_length=500, blank=True)
+    audit = models.JSONField(default=dict)  # what the disclosure audit did (for the operator)
+
+    objects = ReleaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("open-data release")
+
+    def __str__(self) -> str:
+        return f"open-data release {self.number} ({self.state})"
+
+    def save(self, *args, **kwargs):
+        if self._stored_state() == self.State.PUBLISHED:
+            raise _refuse(f"release {self.number}")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._stored_state() == self.State.PUBLISHED:
+            raise _refuse(f"deletion of release {self.number}")
+        return super().delete(*args, **kwargs)
+
+    def _stored_state(self) -> str | None:
+        if self.pk is None:
+            return None
+        return type(self).objects.filter(pk=self.pk).values_list("state", flat=True).first()
+
+    def publish(self) -> None:
+        """Prepared → published, once: from then on the release is frozen."""
+        if self._stored_state() != self.State.PREPARED:
+            raise _refuse(f"release {self.number}")
+        self.state = self.State.PUBLISHED
+        self.published_at = timezone.now()
+        super().save(update_fields=["state", "published_at"])
+
+
+class ReleaseCellQuerySet(models.QuerySet):
+    def _published(self):
+        return self.filter(release__state=OpenDataRelease.State.PUBLISHED).exists()
+
+    def update(self, **kwargs):
+        if self._published():
+            raise _refuse("update of cells of a published release")
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self._published():
+            raise _refuse("deletion of cells of a published release")
+        return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        releases = {obj.release_id for obj in objs}
+        if OpenDataRelease.objects.filter(pk__in=releases, state=OpenDataRelease.State.PUBLISHED).exists():
+            raise _refuse("new cells for a published release")
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class ReleaseCell(models.Model):
+    """One cell of an indicator about persons, as a release saw it: its figures, whether it was
+    suppressed and whether the primary rules found it sensitive. Territorial cells are kept for
+    the whole hierarchy (whatever levels the release wrote), school cells (`level` "school",
+    never published) for the differences between two releases of the same school year."""
+
+    release = models.ForeignKey(OpenDataRelease, on_delete=models.CASCADE, related_name="cells")
+    vintage = models.CharField(max_length=9)
+    indicator_code = models.CharField(max_length=60)
+    version = models.PositiveIntegerField(default=1)
+    level = models.CharField(max_length=12, choices=Level.choices)
+    territory_code = models.CharField(max_length=30)
+    numerator = models.BigIntegerField(null=True)
+    denominator = models.BigIntegerField(null=True)
+    hidden = models.BooleanField(default=False)
+    sensitive = models.BooleanField(default=False)
+
+    objects = ReleaseCellQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "vintage", "indicator_code", "level", "territory_code"],
+                name="pilotage_unique_release_cell",
+            )
+        ]
+        indexes = [models.Index(fields=["vintage", "indicator_code"], name="pilotage_release_cell_ind")]
+
+    def __str__(self) -> str:
+        return f"{self.release_id} {self.indicator_code} {self.vintage} {self.level}:{self.territory_code}"
+
+    def save(self, *args, **kwargs):
+        if self._frozen():
+            raise _refuse(f"cell {self}")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._frozen():
+            raise _refuse(f"deletion of cell {self}")
+        return super().delete(*args, **kwargs)
+
+    def _frozen(self) -> bool:
+        return OpenDataRelease.objects.filter(
+            pk=self.release_id, state=OpenDataRelease.State.PUBLISHED
+        ).exists()

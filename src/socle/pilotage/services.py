@@ -298,6 +298,18 @@ def territory_chain(uai: str, vintage: str | None = None) -> dict[str, str] | No
     return {"school": uai, **chain, "nation": "FR"}
 
 
+def school_territories(vintage: str | None = None) -> dict[str, dict[str, str]]:
+    """Every school of the last computation of `vintage`: {uai: {"school_level", "departement",
+    "academie", "region"}} in one query (the open-data export aggregates school cells with it)."""
+    snapshots = FactsSnapshot.objects.filter(vintage=vintage or default_vintage())
+    return {
+        uai: {"school_level": level, "departement": departement, "academie": academie, "region": region}
+        for uai, level, departement, academie, region in snapshots.values_list(
+            "uai", "school_level", "departement", "academie", "region"
+        )
+    }
+
+
 def school_comparison(uai: str, vintage: str | None = None) -> dict[str, dict[str, Value | None]]:
     """For each indicator: the school's cell next to its commune's, département's, académie's,
     région académique's and the nation's ({level: Value or None})."""

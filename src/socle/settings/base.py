@@ -300,15 +300,22 @@ INSTALLED_APPS += [
     "socle.viescolaire.diffusion",
     "socle.pilotage",
     "socle.pilotage.collecte",
+    # Operations: Celery tasks backend, scheduler of periodic jobs, health and readiness.
+    "socle.operations",
 ]
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("SOCLE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
+# SOCLE_TASKS_BACKEND: "database" (default, no broker) or "celery" (RabbitMQ at SOCLE_BROKER_URL,
+# queues named SOCLE_BROKER_QUEUE_PREFIX + queue), or any backend's dotted path. Workers:
+# `socle worker` for either (docs/operations.md).
+TASKS_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "celery": "socle.operations.tasks_backend.CeleryBackend",
 }
+_tasks_backend = os.environ.get("SOCLE_TASKS_BACKEND", "database")
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS.get(_tasks_backend, _tasks_backend)}}
 # Open data (socle.pilotage.opendata): minimum persons behind a published cell; public URL of the
 # files (DCAT download URLs). See docs/pilotage-opendata.md.
 SOCLE_OPENDATA_MIN_PERSONS = int(os.environ.get("SOCLE_OPENDATA_MIN_PERSONS", "10"))
+SOCLE_OPENDATA_MIN_SCHOOLS = int(os.environ.get("SOCLE_OPENDATA_MIN_SCHOOLS", "3"))
 SOCLE_OPENDATA_BASE_URL = os.environ.get("SOCLE_OPENDATA_BASE_URL", "")
 # Ressources (socle.ressources.gar): retention of the pseudonymous access log, and whether the
 # client-certificate headers set by the mTLS proxy are trusted (on only behind that proxy).
@@ -316,3 +323,24 @@ SOCLE_GAR_ACCESS_LOG_DAYS = int(os.environ.get("SOCLE_GAR_ACCESS_LOG_DAYS", "400
 SOCLE_GAR_TRUST_CERT_HEADER = os.environ.get("SOCLE_GAR_TRUST_CERT_HEADER", "") == "1"
 # The platform's public address: notifications sent by e-mail carry absolute links built on it.
 SOCLE_PUBLIC_URL = os.environ.get("SOCLE_PUBLIC_URL", "")
+# Vie scolaire delivery (docs/vie-scolaire.md, "Delivery"): the push gateway's backend; whether the
+# e-mail relay deduplicates on Message-ID (then a send interrupted by a killed worker is sent
+# again); how long a claimed send may take before it counts as interrupted (seconds).
+if os.environ.get("SOCLE_DIFFUSION_PUSH_BACKEND"):
+    SOCLE_DIFFUSION_PUSH_BACKEND = os.environ["SOCLE_DIFFUSION_PUSH_BACKEND"]
+SOCLE_DIFFUSION_EMAIL_IDEMPOTENT = env_bool("SOCLE_DIFFUSION_EMAIL_IDEMPOTENT", False)
+SOCLE_DIFFUSION_SEND_LEASE_SECONDS = float(os.environ.get("SOCLE_DIFFUSION_SEND_LEASE_SECONDS", "900"))
+# Periodic jobs, run by `socle scheduler` (no cron; docs/operations.md, "Scheduled jobs"): every
+# one is idempotent. `every`: seconds; `daily`: local time (TIME_ZONE). Runs missed while no
+# scheduler ran are caught up once when one starts.
+SOCLE_SCHEDULE = {
+    "diffusion-deliver-due": {"command": "diffusion-deliver-due", "every": 300},
+    "viescolaire-purge": {"command": "viescolaire-purge", "daily": "02:10"},
+    "gar-purge-accesses": {"command": "gar-purge-accesses", "daily": "02:20"},
+    "identite-retention": {"command": "identite-retention", "daily": "02:30"},
+    "traces-partitions": {"command": "traces-partitions", "args": ["--months-ahead", "3"], "daily": "02:50"},
+    "clearsessions": {"command": "clearsessions", "daily": "03:00"},
+}
+# The LRS keeps statements without limit unless a retention is set (docs/traces.md): then purge.
+if os.environ.get("SOCLE_TRACES_RETENTION_DAYS"):
+    SOCLE_SCHEDULE["traces-purge"] = {"command": "traces-purge", "daily": "02:40"}

@@ -31,3 +31,30 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 EMAIL_BACKEND = os.environ.get("SOCLE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+
+# Structured logs: one JSON object per line on stderr (timestamp, level, logger, message and any
+# `extra` fields), for the log collector; SOCLE_LOG_FORMAT=plain for a human reading a terminal.
+if os.environ.get("SOCLE_LOG_FORMAT", "json") == "json":
+    LOGGING = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+                "rename_fields": {
+                    "asctime": "time",
+                    "levelname": "level",
+                    "name": "logger",
+                    "process": "pid",
+                },
+                "timestamp": False,
+            }
+        },
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "root": {"handlers": ["console"], "level": os.environ.get("SOCLE_LOG_LEVEL", "INFO")},
+        "loggers": {"django.db.backends": {"level": "WARNING"}},
+    }
+# Health probes come over plain HTTP from the load balancer or orchestrator, not through the TLS
+# proxy: answer them instead of redirecting to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^sante/"]

@@ -119,7 +119,7 @@ def test_held_at_night_delivered_at_seven_across_a_worker_restart(world, frozen,
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and (
             visible(world) != {"n1", "n2", "n3"}
-            or Notification.objects.filter(status="pending").exists()
+            or Notification.objects.filter(status__in=["pending", "sending"]).exists()
             or Notification.objects.count() < 3 * 2 * 3
         ):
             time.sleep(0.3)

@@ -17,6 +17,7 @@ CONTEXT = {
     "spdx": "http://spdx.org/rdf/terms#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "adms": "http://www.w3.org/ns/adms#",
+    "owl": "http://www.w3.org/2002/07/owl#",
 }
 
 LICENCE = {
@@ -54,6 +55,19 @@ class Distribution:
     schema_file: str
 
 
+@dataclass(frozen=True)
+class Release:
+    """One entry of the register of releases, as the catalogue lists it."""
+
+    number: int
+    issued: dt.datetime
+    vintages: list[str]
+    levels: list[str]
+    threshold: int
+    min_schools: int
+    files: dict[str, str]  # data file name → SHA-256
+
+
 def _fr(text: str) -> dict:
     return {"@value": text, "@language": "fr"}
 
@@ -74,21 +88,29 @@ def dataset(
     base_url: str,
     vintages: list[str],
     levels: list[str],
-    threshold: int,
+    rules,
     distributions: list[Distribution],
     publisher_name: str,
     publisher_url: str,
     modified: dt.datetime,
     contact_email: str = "",
+    releases: list[Release] = (),
 ) -> dict:
     start, end = school_year_period(vintages)
     description = (
         "Indicateurs du numérique éducatif (équipement des établissements, socle numérique, usage "
-        "des ressources, attestations et certifications Pix) agrégés par territoire "
+        "des ressources, attestations et certifications Pix, spécialité NSI) par territoire "
         f"({', '.join(levels)}), années scolaires {', '.join(vintages)}. Chaque valeur est le rapport "
         "de la somme des numérateurs à la somme des dénominateurs des établissements renseignés. "
-        f"Secret statistique : toute cellule calculée sur moins de {threshold} personnes est masquée, "
-        "ainsi que les cellules qui permettraient de la recalculer par différence (secret secondaire)."
+        "Les indicateurs portant sur les établissements (équipement, connectivité, usages agrégés) "
+        "sont aussi diffusés par établissement (UAI). Ceux qui portent sur des personnes sont soumis "
+        f"au secret statistique : une cellule est masquée si elle porte sur moins de {rules.threshold} "
+        f"personnes, sur moins de {rules.threshold} personnes ayant (ou n'ayant pas) la caractéristique, "
+        f"sur moins de {rules.min_contributors} établissements, si un établissement en représente plus "
+        f"de {round(rules.dominance * 100)} %, ou si le taux vaut 0 % ou 100 % ; sont aussi masquées "
+        "les cellules qui permettraient d'estimer une cellule secrète à moins de "
+        f"{round(rules.interval * 100)} % près (ou de dire qu'elle est sous le seuil), y compris par "
+        "différence avec une publication antérieure de la même année scolaire (secret secondaire)."
     )
     record: dict = {
         "@context": CONTEXT,
@@ -114,9 +136,14 @@ def dataset(
             "dcat:endDate": _date(end),
         },
         "dct:accrualPeriodicity": {"@id": f"{EU}frequency/ANNUAL"},
-        "dct:modified": {"@value": modified.isoformat(timespec="seconds"), "@type": "xsd:dateTime"},
+        "dct:modified": _datetime(modified),
         "dcat:distribution": [_distribution(base_url, d) for d in distributions],
     }
+    if releases:
+        # The register of releases: readers (and harvesters) see every publication and its date.
+        record["dct:issued"] = _datetime(min(r.issued for r in releases))
+        record["owl:versionInfo"] = str(max(r.number for r in releases))
+        record["dct:hasVersion"] = [_release(base_url, r) for r in releases]
     if contact_email:
         record["dcat:contactPoint"] = {
             "@type": "vcard:Organization",
@@ -124,6 +151,27 @@ def dataset(
             "vcard:hasEmail": {"@id": f"mailto:{contact_email}"},
         }
     return record
+
+
+def _datetime(value: dt.datetime) -> dict:
+    return {"@value": value.isoformat(timespec="seconds"), "@type": "xsd:dateTime"}
+
+
+def _release(base_url: str, release: Release) -> dict:
+    files = ", ".join(f"{name} (SHA-256 {digest})" for name, digest in sorted(release.files.items()))
+    return {
+        "@id": f"{base_url}#publication-{release.number}",
+        "@type": "dcat:Dataset",
+        "dct:identifier": f"socle-pilotage-indicateurs-territoriaux-publication-{release.number}",
+        "dct:title": _fr(f"Publication n° {release.number} du {release.issued:%d/%m/%Y}"),
+        "dct:issued": _datetime(release.issued),
+        "owl:versionInfo": str(release.number),
+        "dct:description": _fr(
+            f"Années scolaires {', '.join(release.vintages)} ; niveaux : {', '.join(release.levels)} ; "
+            f"seuils : {release.threshold} personnes, {release.min_schools} établissements. "
+            f"Fichiers : {files}."
+        ),
+    }
 
 
 def _distribution(base_url: str, item: Distribution) -> dict:

@@ -1,4 +1,4 @@
-"""Frictionless Table Schemas (https://specs.frictionlessdata.io/table-schema/) of the two
+"""Frictionless Table Schemas (https://specs.frictionlessdata.io/table-schema/) of the three
 published resources, with French titles and descriptions, and the Arrow types of their Parquet
 twins. The column lists here are the single source of truth for the CSV header, the Parquet
 schema and the JSON schema files."""
@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from .tables import PUBLISHED_LEVEL, STATUSES
+from .tables import PUBLISHED_LEVEL, STATUSES, TERRITORY_LEVELS
 
 MISSING_VALUES = [""]
 
 OBSERVATIONS = "indicateurs-territoriaux"
+SCHOOLS = "indicateurs-etablissements"
 CATALOGUE = "catalogue-indicateurs"
 
 _ARROW = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64()}
@@ -39,7 +40,7 @@ OBSERVATION_FIELDS = [
         "Niveau territorial",
         "Échelon du territoire : département, académie, région académique ou nation.",
         required=True,
-        enum=sorted(set(PUBLISHED_LEVEL.values())),
+        enum=sorted(PUBLISHED_LEVEL[level] for level in TERRITORY_LEVELS),
     ),
     _field(
         "code_territoire",
@@ -84,8 +85,9 @@ OBSERVATION_FIELDS = [
         "valeur",
         "number",
         "Valeur",
-        "Numérateur rapporté au dénominateur, dans l'unité indiquée (jamais une moyenne de taux). "
-        "Vide si secret statistique ou si aucun établissement n'est renseigné.",
+        "Numérateur rapporté au dénominateur, dans l'unité indiquée (jamais une moyenne de taux) ; "
+        "arrondi à une décimale pour les indicateurs portant sur des personnes. Vide si secret "
+        "statistique, si aucun établissement n'est renseigné ou si le dénominateur est nul.",
     ),
     _field(
         "taux_couverture",
@@ -113,9 +115,11 @@ OBSERVATION_FIELDS = [
         "statut",
         "string",
         "Statut de la valeur",
-        "« diffusé » ; « secret statistique » quand la cellule porte sur trop peu de personnes ou "
-        "permettrait de recalculer une telle cellule (les chiffres sont alors vides, jamais 0) ; "
-        "« non renseigné » quand aucun établissement n'a fourni la donnée.",
+        "« diffusé » ; « secret statistique » quand la cellule enfreint une règle du secret "
+        "(trop peu de personnes, d'établissements, un établissement dominant, 0 % ou 100 %…) ou "
+        "permettrait d'estimer de trop près une telle cellule, y compris par différence avec une "
+        "publication antérieure (les chiffres sont alors vides, jamais 0) ; « non renseigné » quand "
+        "aucun établissement n'a fourni la donnée.",
         required=True,
         enum=list(STATUSES),
     ),
@@ -135,7 +139,56 @@ CATALOGUE_FIELDS = [
         "Niveaux d'établissement",
         "Types d'établissements concernés, séparés par « | » (ecole, college, lycee).",
     ),
+    _field(
+        "niveau_diffusion",
+        "string",
+        "Niveau de diffusion",
+        "« etablissement » : indicateur portant sur les établissements (équipement, connectivité, "
+        "usages agrégés), diffusé par établissement et par territoire sans secret ; « territoire » : "
+        "indicateur portant sur des personnes, diffusé par territoire seulement, sous secret statistique.",
+        required=True,
+        enum=["etablissement", "territoire"],
+    ),
     _field("version", "integer", "Version", "Version de la définition en vigueur.", required=True, minimum=1),
+]
+
+SCHOOL_FIELDS = [
+    OBSERVATION_FIELDS[0],
+    _field("uai", "string", "UAI", "Numéro UAI de l'établissement.", required=True, pattern=r"^\d{7}[A-Z]$"),
+    _field("nom_etablissement", "string", "Nom de l'établissement", "Nom de l'établissement."),
+    _field(
+        "niveau_etablissement",
+        "string",
+        "Niveau de l'établissement",
+        "ecole, college, lycee (ou autre).",
+    ),
+    _field("code_commune", "string", "Code commune", "Code INSEE de la commune de l'établissement."),
+    _field("code_departement", "string", "Code département", "Code du département de l'établissement."),
+    _field("code_academie", "string", "Code académie", "Code ministériel de l'académie de l'établissement."),
+    _field(
+        "code_region_academique",
+        "string",
+        "Code région académique",
+        "Code INSEE de la région académique de l'établissement.",
+    ),
+    *(f for f in OBSERVATION_FIELDS if f["name"] in ("code_indicateur", "version_indicateur", "unite")),
+    _field("numerateur", "integer", "Numérateur", "Numérateur de l'établissement.", minimum=0),
+    _field("denominateur", "integer", "Dénominateur", "Dénominateur de l'établissement.", minimum=0),
+    _field(
+        "valeur",
+        "number",
+        "Valeur",
+        "Numérateur rapporté au dénominateur, dans l'unité indiquée. Vide si l'établissement n'a pas "
+        "fourni la donnée ou si le dénominateur est nul.",
+    ),
+    _field(
+        "statut",
+        "string",
+        "Statut de la valeur",
+        "« diffusé », ou « non renseigné » quand l'établissement n'a pas fourni la donnée.",
+        required=True,
+        enum=[s for s in STATUSES if s != "secret statistique"],
+    ),
 ]
 
 
@@ -144,6 +197,20 @@ def observation_schema() -> dict:
         "fields": OBSERVATION_FIELDS,
         "missingValues": MISSING_VALUES,
         "primaryKey": ["annee_scolaire", "niveau_territorial", "code_territoire", "code_indicateur"],
+        "foreignKeys": [
+            {
+                "fields": "code_indicateur",
+                "reference": {"resource": CATALOGUE, "fields": "code_indicateur"},
+            }
+        ],
+    }
+
+
+def school_schema() -> dict:
+    return {
+        "fields": SCHOOL_FIELDS,
+        "missingValues": MISSING_VALUES,
+        "primaryKey": ["annee_scolaire", "uai", "code_indicateur"],
         "foreignKeys": [
             {
                 "fields": "code_indicateur",

@@ -1,15 +1,23 @@
 """The rows of the open-data files: cells read through `socle.pilotage.services`, the territorial
-hierarchy between the exported levels, and the disclosure control applied to them.
+hierarchy, and the disclosure control applied to them.
 
-Only territorial aggregates are exported (département, académie, région académique, nation):
-- schools are left out: a school's pupils are known by name to its community (a class of 12, a
-  school of 40), so even a cell above the threshold can reveal something about each of them
-  when its rate is 0 % or 100 %; school figures stay behind authentication (Pilotage pages);
-- communes are left out: many communes have one school, so a commune cell is a school cell;
-- collectivités are left out: a conseil départemental's collèges are a subset of the same
-  département's schools, so publishing both would let a reader subtract one from the other and
-  isolate the remaining schools — a differencing attack that the hierarchy-based secondary
-  suppression (which needs a tree) does not cover.
+Two kinds of indicators (docs/pilotage-opendata.md, "Which indicator goes where"):
+
+- **about schools** (`SCHOOL_LEVEL_INDICATORS`: equipment, connectivity, ENT, the socle
+  numérique, aggregate use of resources and of learning traces): what a school has or how much
+  it uses a service, not a fact about identifiable persons. Published for every school (with its
+  UAI), as data.education.gouv.fr publishes school-level tables, and at every territorial
+  level, without secrecy: a territory is the sum of schools that are published anyway.
+- **about persons** (everything else, including any indicator added later until it is
+  classified): teachers with Pix+ Édu, pupils certified or attested, girls in NSI. Published at
+  territorial levels only (département, académie, région académique, nation), under the rules
+  of `disclosure`, one suppression pattern per indicator computed on the whole hierarchy and
+  checked against every earlier release of the school year (`audit`).
+
+Not published: communes (many have one school, so a commune cell is a school cell) and
+collectivités (a conseil départemental's collèges are a subset of the département's schools:
+publishing both isolates the other schools by difference, which a tree-based suppression does
+not cover) — for the indicators about persons; for the others the school level says it all.
 """
 
 from __future__ import annotations
@@ -17,16 +25,19 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from socle.pilotage import services as pilotage
 from socle.referentiel import services as referentiel
 
-from .disclosure import Group, suppress
+from . import register
+from .audit import protect
+from .disclosure import EMPTY, Figures, Group, Rules
 
-# Top to bottom; every exported level is a union of the level below (a tree).
-EXPORTABLE_LEVELS = ("nation", "region", "academie", "departement")
+# Top to bottom; every territorial level is a union of the level below (a tree).
+TERRITORY_LEVELS = ("nation", "region", "academie", "departement")
+EXPORTABLE_LEVELS = (*TERRITORY_LEVELS, "school")
 DEFAULT_LEVELS = EXPORTABLE_LEVELS
 # The level names of the published files (French, like the ministry's open data).
 PUBLISHED_LEVEL = {
@@ -34,8 +45,27 @@ PUBLISHED_LEVEL = {
     "region": "region_academique",
     "academie": "academie",
     "departement": "departement",
+    "school": "etablissement",
 }
 NATION_CODE = "FR"
+
+# Indicators about schools, not persons: published per school (UAI) and without secrecy.
+SCHOOL_LEVEL_INDICATORS = frozenset(
+    {
+        "computers_per_100_pupils",
+        "projection_per_class",
+        "mobile_sets_per_1000_pupils",
+        "wifi_coverage",
+        "bandwidth_100mbps",
+        "ent_available",
+        "ecole_socle_compliance",
+        "resources_weekly_active_per_100_pupils",
+        "statements_per_pupil",
+    }
+)
+# Rates over persons are published with one decimal, as DEPP tables are: the counts beside them
+# are exact, so the rounding hides nothing; it only avoids a spurious precision.
+PERSON_RATE_DECIMALS = 1
 
 PUBLISHED = "diffusé"
 SECRET = "secret statistique"  # noqa: S105 (a status label, not a password)
@@ -49,10 +79,15 @@ UNIT_LABELS = {
     "ratio": "ratio",
     "count": "nombre",
 }
+PLACEMENT = {True: "etablissement", False: "territoire"}
 
 
 class ExportError(ValueError):
     """Bad export parameters, stated so that the operator can correct them."""
+
+
+def about_schools(code: str) -> bool:
+    return code in SCHOOL_LEVEL_INDICATORS
 
 
 @dataclass(frozen=True)
@@ -74,6 +109,25 @@ class ObservationRow:
 
 
 @dataclass(frozen=True)
+class SchoolRow:
+    annee_scolaire: str
+    uai: str
+    nom_etablissement: str | None
+    niveau_etablissement: str | None
+    code_commune: str | None
+    code_departement: str | None
+    code_academie: str | None
+    code_region_academique: str | None
+    code_indicateur: str
+    version_indicateur: int
+    unite: str
+    numerateur: int | None
+    denominateur: int | None
+    valeur: float | None
+    statut: str
+
+
+@dataclass(frozen=True)
 class CatalogueRow:
     code_indicateur: str
     libelle: str
@@ -83,19 +137,35 @@ class CatalogueRow:
     denominateur: str
     source: str
     niveaux_etablissement: str
+    niveau_diffusion: str
     version: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class Tables:
     observations: list[ObservationRow]
+    # The school file is streamed (60 000 schools × the indicators about schools): what to read,
+    # (vintage, indicator, unit), and what to read it with; see `school_batches`.
+    school_sources: list[tuple[str, str, str]]
     catalogue: list[CatalogueRow]
     vintages: list[str]
     levels: tuple[str, ...]
-    threshold: int
-    primary: int  # cells (territory × vintage) suppressed because they are small
-    secondary: int  # cells suppressed to protect them
+    rules: Rules
+    primary: int  # cells (territory × indicator × vintage) suppressed because they are sensitive
+    secondary: int  # cells suppressed to protect them (or because an earlier release did)
     computed_at: dt.datetime | None  # when the newest exported cell was computed
+    # What the register keeps of this release (see register.record).
+    register_cells: list[register.CellRecord] = field(default_factory=list)
+    audit: dict = field(default_factory=dict)
+    chains: dict[str, dict] = field(default_factory=dict)  # vintage → the schools' territories
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)  # UAI → (name, commune)
+
+    def school_batches(self):
+        """The rows of the school file, one list per school year and indicator: read from the
+        cells when the file is written, never all held at once."""
+        for vintage, code, unit in self.school_sources:
+            cells = pilotage.values(code, level="school", vintage=vintage)
+            yield _school_rows(cells, self.chains[vintage], unit, self.names)
 
 
 def parse_levels(text: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -107,17 +177,16 @@ def parse_levels(text: str | Sequence[str] | None) -> tuple[str, ...]:
     if unknown or not names:
         raise ExportError(
             f"--levels: {', '.join(unknown) or 'nothing given'} not exportable; expected a comma-separated "
-            f"subset of {', '.join(EXPORTABLE_LEVELS)} (schools, communes and collectivités are never "
-            "published as open data, see docs/pilotage-opendata.md)"
+            f"subset of {', '.join(EXPORTABLE_LEVELS)} (communes and collectivités are never published as "
+            "open data, see docs/pilotage-opendata.md)"
         )
     return tuple(level for level in EXPORTABLE_LEVELS if level in names)
 
 
-def build(vintages: Iterable[str] | None, levels: Sequence[str], threshold: int) -> Tables:
-    """Read the cells of `vintages` (default: every computed vintage) at `levels`, suppress
-    the sensitive ones and return the rows to publish."""
-    if threshold < 1:
-        raise ExportError(f"--threshold must be a positive number of persons, got {threshold}")
+def build(vintages: Iterable[str] | None, levels: Sequence[str], rules: Rules) -> Tables:
+    """Read the cells of `vintages` (default: every computed vintage), suppress the sensitive
+    ones (on the whole hierarchy, against every earlier release) and return the rows to publish
+    at `levels`."""
     known = pilotage.vintages()
     wanted = sorted(set(vintages)) if vintages else sorted(known)
     missing = [v for v in wanted if v not in known]
@@ -127,35 +196,15 @@ def build(vintages: Iterable[str] | None, levels: Sequence[str], threshold: int)
             "(run the Pilotage computation first)"
         )
     infos = pilotage.indicators()
-    codes = [info.code for info in infos]
     units = {info.code: UNIT_LABELS.get(info.unit, info.unit) for info in infos}
-    groups = hierarchy(levels)
+    codes = [info.code for info in infos]
+    groups = hierarchy(TERRITORY_LEVELS)
     labels = territory_labels()
-    observations: list[ObservationRow] = []
-    primary = secondary = 0
-    computed_at: dt.datetime | None = None
+    tables = Tables([], [], [], wanted, tuple(levels), rules, 0, 0, None)
+    tables.names = _school_names() if "school" in levels else {}
     for vintage in wanted:
-        cells = {
-            (level, value.territory_code, value.indicator_code): value
-            for level in levels
-            for value in pilotage.values(level=level, vintage=vintage)
-            if value.indicator_code in units  # cells of a retired indicator are not published
-        }
-        territories = sorted({(level, code) for level, code, _indicator in cells})
-        persons = {
-            territory: tuple(_persons(cells.get((*territory, code))) for code in codes)
-            for territory in territories
-        }
-        result = suppress(persons, groups, threshold)
-        newest = max((value.computed_at for value in cells.values()), default=None)
-        if newest is not None and (computed_at is None or newest > computed_at):
-            computed_at = newest
-        primary += len(result.primary)
-        secondary += len(result.secondary)
-        for (level, territory, indicator), value in sorted(cells.items(), key=_row_order(codes)):
-            hidden = (level, territory) in result.suppressed
-            observations.append(_observation(value, level, labels, units[indicator], hidden))
-    catalogue = [
+        _build_vintage(tables, vintage, codes, units, groups, labels)
+    tables.catalogue = [
         CatalogueRow(
             code_indicateur=info.code,
             libelle=info.label,
@@ -165,24 +214,140 @@ def build(vintages: Iterable[str] | None, levels: Sequence[str], threshold: int)
             denominateur=info.denominator,
             source=info.source,
             niveaux_etablissement="|".join(info.school_levels),
+            niveau_diffusion=PLACEMENT[about_schools(info.code)],
             version=info.version,
         )
         for info in infos
     ]
-    return Tables(observations, catalogue, wanted, tuple(levels), threshold, primary, secondary, computed_at)
+    return tables
 
 
-def _persons(value) -> int:
-    return value.persons if value is not None else 0
+def _build_vintage(
+    tables: Tables,
+    vintage: str,
+    codes: list[str],
+    units: dict[str, str],
+    groups: list[Group],
+    labels: dict,
+) -> None:
+    levels = tables.levels
+    chains = tables.chains[vintage] = pilotage.school_territories(vintage)
+    cells = {
+        (level, value.territory_code, value.indicator_code): value
+        for level in TERRITORY_LEVELS
+        for value in pilotage.values(level=level, vintage=vintage)
+        if value.indicator_code in units  # cells of a retired indicator are not published
+    }
+    for value in cells.values():
+        if tables.computed_at is None or value.computed_at > tables.computed_at:
+            tables.computed_at = value.computed_at
+    hidden: dict[str, frozenset] = {}
+    audit_report = {}
+    for code in codes:
+        if about_schools(code):
+            if "school" in levels:
+                tables.school_sources.append((vintage, code, units[code]))
+            continue
+        school_cells = pilotage.values(code, level="school", vintage=vintage)
+        current, unit_figures = _figures(code, school_cells, chains, cells)
+        earlier = register.earlier_states(vintage, code, unit_figures, chains)
+        protection = protect(groups, current, tables.rules, earlier=earlier)
+        if protection.findings:
+            raise ExportError(
+                f"{vintage} {code}: the disclosure audit could not protect every sensitive cell "
+                f"({len(protection.findings)} left after {protection.rounds} rounds); nothing was written"
+            )
+        result = protection.suppression
+        hidden[code] = result.suppressed
+        audit_report[code] = {
+            "rounds": protection.rounds,
+            "linear_programs": protection.linear_programs,
+            "seconds": protection.seconds,
+            "hidden_by_the_audit": len(protection.extra),
+            "hidden_by_earlier_releases": len(frozenset().union(*(state.hidden for state in earlier))),
+            "already_published_by_earlier_releases": sorted(
+                {f"{level}:{territory}" for (level, territory) in (f.key for f in protection.inherited)}
+            ),
+        }
+        for (level, territory), figures in current.items():
+            tables.register_cells.append(
+                register.CellRecord(
+                    vintage, code, _version(cells, level, territory, code), level, territory,
+                    figures.numerator, figures.denominator,
+                    (level, territory) in result.suppressed, bool(tables.rules.reasons(figures)),
+                )
+            )  # fmt: skip
+        for uai, (numerator, denominator) in unit_figures.items():
+            tables.register_cells.append(
+                register.CellRecord(vintage, code, 1, "school", uai, numerator, denominator, True, False)
+            )
+        for level, territory in current:
+            if level not in levels or (level, territory, code) not in cells:
+                continue
+            if (level, territory) in result.primary:
+                tables.primary += 1
+            elif (level, territory) in result.suppressed:
+                tables.secondary += 1
+    tables.audit[vintage] = audit_report
+    for (level, territory, indicator), value in sorted(cells.items(), key=_row_order(codes)):
+        if level not in levels:
+            continue
+        secret = (level, territory) in hidden.get(indicator, frozenset())
+        person = not about_schools(indicator)
+        tables.observations.append(_observation(value, level, labels, units[indicator], secret, person))
+
+
+def _version(cells: dict, level: str, territory: str, code: str) -> int:
+    value = cells.get((level, territory, code))
+    return value.version if value is not None else 1
+
+
+def _figures(code: str, school_cells, chains: dict, cells: dict) -> tuple[dict, dict]:
+    """The figures of every territory for one indicator about persons, summed from its schools
+    with data (how many contribute and the largest one are what the rules need), checked
+    against the computed territorial cells."""
+    unit_figures: dict[str, tuple[int, int]] = {}
+    current: dict[tuple[str, str], Figures] = defaultdict(lambda: EMPTY)
+    for value in school_cells:
+        if value.numerator is None or value.denominator is None or not value.schools_with_data:
+            continue
+        chain = chains.get(value.territory_code)
+        if chain is None:
+            continue
+        unit_figures[value.territory_code] = (value.numerator, value.denominator)
+        figures = Figures.unit(value.numerator, value.denominator)
+        for level in TERRITORY_LEVELS:
+            territory = NATION_CODE if level == "nation" else chain.get(level)
+            if territory:
+                current[(level, territory)] = current[(level, territory)] + figures
+    for (level, territory, indicator), value in cells.items():
+        if indicator != code:
+            continue
+        figures = current.get((level, territory), EMPTY)
+        computed = (value.numerator or 0, value.denominator or 0)
+        if computed != (figures.numerator, figures.denominator):
+            raise ExportError(
+                f"{value.vintage} {code} {level} {territory}: the territory's cell ({computed}) is not the "
+                f"sum of its schools' ({figures.numerator}, {figures.denominator}); recompute the indicators "
+                "(socle compute-indicators) before exporting"
+            )
+        current.setdefault((level, territory), EMPTY)
+    return dict(current), unit_figures
 
 
 def _row_order(codes: list[str]):
     position = {code: i for i, code in enumerate(codes)}
-    depth = {level: i for i, level in enumerate(EXPORTABLE_LEVELS)}
+    depth = {level: i for i, level in enumerate(TERRITORY_LEVELS)}
     return lambda item: (depth[item[0][0]], item[0][1], position.get(item[0][2], len(position)), item[0][2])
 
 
-def _observation(value, level: str, labels: dict, unit: str, hidden: bool) -> ObservationRow:
+def _rounded(value: float | None, person: bool) -> float | None:
+    if value is None or not person:
+        return value
+    return round(value, PERSON_RATE_DECIMALS)
+
+
+def _observation(value, level: str, labels: dict, unit: str, secret: bool, person: bool) -> ObservationRow:
     common = {
         "annee_scolaire": value.vintage,
         "niveau_territorial": PUBLISHED_LEVEL[level],
@@ -192,7 +357,7 @@ def _observation(value, level: str, labels: dict, unit: str, hidden: bool) -> Ob
         "version_indicateur": value.version,
         "unite": unit,
     }
-    if hidden:
+    if secret:
         # Empty, never 0: a 0 would be a (false) published figure.
         return ObservationRow(
             **common,
@@ -208,19 +373,61 @@ def _observation(value, level: str, labels: dict, unit: str, hidden: bool) -> Ob
         **common,
         numerateur=value.numerator,
         denominateur=value.denominator,
-        valeur=value.value,
+        valeur=_rounded(value.value, person),
         taux_couverture=value.coverage,
         etablissements_renseignes=value.schools_with_data,
         etablissements_concernes=value.schools_in_scope,
-        statut=PUBLISHED if value.value is not None else NOT_AVAILABLE,
+        statut=_status(value),
     )
 
 
+def _status(value) -> str:
+    """ "non renseigné" only when no school provided the data: a school reporting 0/0 (a lycée
+    without any NSI pupil) provided it, and its figures (0 and 0, no rate) are published."""
+    return PUBLISHED if value.schools_with_data else NOT_AVAILABLE
+
+
+def _school_rows(school_cells, chains: dict, unit: str, names: dict[str, tuple[str, str]]) -> list[SchoolRow]:
+    rows = []
+    for value in school_cells:
+        chain = chains.get(value.territory_code, {})
+        name, commune = names.get(value.territory_code, ("", ""))
+        rows.append(
+            SchoolRow(
+                annee_scolaire=value.vintage,
+                uai=value.territory_code,
+                # Unknown is empty (None), never "": CSV and Parquet must say the same thing.
+                nom_etablissement=name or None,
+                niveau_etablissement=chain.get("school_level") or None,
+                code_commune=commune or None,
+                code_departement=chain.get("departement") or None,
+                code_academie=chain.get("academie") or None,
+                code_region_academique=chain.get("region") or None,
+                code_indicateur=value.indicator_code,
+                version_indicateur=value.version,
+                unite=unit,
+                numerateur=value.numerator,
+                denominateur=value.denominator,
+                valeur=value.value,
+                statut=_status(value),
+            )
+        )
+    return rows
+
+
+def _school_names() -> dict[str, tuple[str, str]]:
+    """UAI → (name, commune code), read once per export."""
+    return {
+        uai: (name, commune or "")
+        for uai, name, commune in referentiel.schools().values_list("uai", "name", "commune_id")
+    }
+
+
 def hierarchy(levels: Sequence[str]) -> list[Group]:
-    """`parent = Σ children` groups between consecutive exported levels, from the Référentiel
-    (via `pilotage.services.children`). Skipped levels are walked through: exporting nation and
-    départements only gives one group, the nation over every département."""
-    chosen = [level for level in EXPORTABLE_LEVELS if level in levels]
+    """`parent = Σ children` groups between consecutive territorial levels, from the
+    Référentiel (via `pilotage.services.children`). Skipped levels are walked through: nation
+    and départements only give one group, the nation over every département."""
+    chosen = [level for level in TERRITORY_LEVELS if level in levels]
     groups: list[Group] = []
     for upper, lower in pairwise(chosen):
         for parent in _territories_at(upper):
@@ -230,7 +437,7 @@ def hierarchy(levels: Sequence[str]) -> list[Group]:
 
 def _territories_at(level: str) -> list[tuple[str, str]]:
     found = [("nation", NATION_CODE)]
-    for step in EXPORTABLE_LEVELS[1:]:
+    for step in TERRITORY_LEVELS[1:]:
         if found and found[0][0] == level:
             break
         found = [child for parent in found for child in pilotage.children(*parent) if child[0] == step]

@@ -30,6 +30,7 @@ from socle.referentiel.models import (
 )
 
 from . import personas as P
+from . import specialites
 from .names import ascii_slug, pools
 from .reference import (
     BIRTH_YEAR,
@@ -275,6 +276,11 @@ class Cluster:
     guardianships: list[tuple[int, int, str]] = field(default_factory=list)  # (guardian, pupil, rel)
     functions: list[list] = field(default_factory=list)  # [person, school, role, begin]
     teaching: list[list] = field(default_factory=list)  # [person, division, matiere]
+    # Groups (kind "groupe": the NSI speciality, see specialites.py) are kept apart from the
+    # divisions: a pupil belongs to one division and possibly to groups.
+    groups: list[list] = field(default_factory=list)  # [uid, school_idx, code, name, level]
+    group_enrolments: list[tuple[int, int]] = field(default_factory=list)  # (person, group)
+    group_teaching: list[list] = field(default_factory=list)  # [person, group, matiere]
 
     def school_pupils(self) -> list[int]:
         counts = [0] * len(self.spec.schools)
@@ -372,7 +378,31 @@ class ClusterBuilder:
             cluster.people[p][3] = world_ine(self.world_key, self.spec.index, number)
         for s_idx, school in enumerate(self.spec.schools):
             self._staff(s_idx, school)
+        for s_idx, school in enumerate(self.spec.schools):
+            self._speciality_groups(s_idx, school)
         return cluster
+
+    def _speciality_groups(self, s_idx: int, school: SchoolSpec) -> None:
+        """NSI groups of a lycée with a general track, drawn from their own seeded stream."""
+        if school.type not in (SchoolType.LYCEE_GT, SchoolType.LYCEE_POLYVALENT):
+            return
+        cluster = self.cluster
+        rng = random.Random(f"{self.world_key}:nsi:{self.spec.index}:{s_idx}")  # noqa: S311 (seeded)
+        by_level: dict[str, list[tuple[int, str]]] = {}
+        for person, d in cluster.enrolments:
+            _uid, school_idx, _code, _name, level = cluster.divisions[d]
+            if school_idx == s_idx and level in specialites.NSI_SHARE:
+                by_level.setdefault(level, []).append((person, cluster.people[person][5]))
+        groups = specialites.nsi_groups(rng, by_level)
+        if not groups:
+            return
+        teacher = self._adult("F" if rng.random() < 0.25 else "M", domain="example.net")
+        cluster.functions.append([teacher, s_idx, StaffRole.TEACHER.value, SCHOOL_YEAR_START])
+        for level, code, name, pupils in groups:
+            cluster.groups.append([self.uid(), s_idx, code, name, level])
+            g_idx = len(cluster.groups) - 1
+            cluster.group_enrolments.extend((p, g_idx) for p in pupils)
+            cluster.group_teaching.append([teacher, g_idx, specialites.NSI])
 
     def draw_ine(self, seen: set[str]) -> str:
         """A random INE not in `seen` (to replace one found taken in the registry)."""
@@ -579,7 +609,9 @@ def _pick_levels(rng: random.Random, school_type: str) -> list[tuple[str, int]]:
     elif school_type == SchoolType.COLLEGE:
         base = rng.randint(4, 11)
     elif school_type == SchoolType.LYCEE_GT:
-        base = rng.randint(6, 14)
+        # About one lycée in five is small (2-5 divisions a level, ~200-450 pupils): rural and
+        # private lycées are, and they are the ones statistical secrecy has to protect.
+        base = rng.randint(2, 5) if rng.random() < 0.2 else rng.randint(6, 14)
     elif school_type == SchoolType.LYCEE_PRO:
         base = rng.randint(3, 7)
     else:  # polyvalent: a general and a professional track

@@ -491,6 +491,7 @@ class World:
         writer, spec = self.writer, cluster.spec
         person_ids = writer.reserve(Person, len(cluster.people))
         class_ids = writer.reserve(ClassGroup, len(cluster.divisions))
+        group_ids = writer.reserve(ClassGroup, len(cluster.groups))
         new = [i for i, school in enumerate(spec.schools) if school.existing_id is None]
         school_ids = [school.existing_id for school in spec.schools]
         for i, pk in zip(new, writer.reserve(Etablissement, len(new)), strict=True):
@@ -511,6 +512,15 @@ class World:
                 for d, (uid, s, code, name, level) in enumerate(cluster.divisions)
             ),
         )
+        if cluster.groups:
+            writer.write(
+                ClassGroup,
+                CLASS_COLS,
+                (
+                    (group_ids[g], uid, school_ids[s], sy, "groupe", code, name, level, None)
+                    for g, (uid, s, code, name, level) in enumerate(cluster.groups)
+                ),
+            )
         self.write_people(cluster, builder, person_ids)
         start = SCHOOL_YEAR_START
         uid = builder.uid
@@ -519,6 +529,12 @@ class World:
             ENROLMENT_COLS,
             ((uid(), person_ids[p], class_ids[d], start, None) for p, d in cluster.enrolments),
         )
+        if cluster.group_enrolments:
+            writer.write(
+                Enrolment,
+                ENROLMENT_COLS,
+                ((uid(), person_ids[p], group_ids[g], start, None) for p, g in cluster.group_enrolments),
+            )
         people = cluster.people
         writer.write(
             Guardianship,
@@ -541,6 +557,12 @@ class World:
             TEACHING_COLS,
             ((uid(), person_ids[p], class_ids[d], m, start, None) for p, d, m in cluster.teaching),
         )
+        if cluster.group_teaching:
+            writer.write(
+                TeachingAssignment,
+                TEACHING_COLS,
+                ((uid(), person_ids[p], group_ids[g], m, start, None) for p, g, m in cluster.group_teaching),
+            )
 
     def progress(self, force: bool = False) -> None:
         now = time.perf_counter()

@@ -175,9 +175,9 @@ _PREMIERE = {
     "ANGLAIS LV1": 2,
     "ESPAGNOL LV2": 2,
     "ENS. SCIENTIFIQUE": 2,
-    "NSI": 4,
     "EPS": 2,
 }
+# NSI is a speciality taught to groups of volunteers, not to whole divisions (specialites.py).
 _TERMINALE = {
     "PHILOSOPHIE": 4,
     "MATHEMATIQUES": 6,

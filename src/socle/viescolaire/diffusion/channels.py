@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger("socle.viescolaire.diffusion")
@@ -31,9 +31,17 @@ class Message:
     subject: str
     body: str
     url: str = ""
+    # The same for every attempt at this notification (publication, person, channel): channels
+    # pass it on (e-mail Message-ID, push idempotency/collapse key) so a receiver can drop a resend.
+    key: str = ""
 
 
 class PushBackend(abc.ABC):
+    # True when the gateway behind this backend deduplicates on `Message.key`: a send
+    # interrupted by a killed worker is then sent again (it arrives once); otherwise it is
+    # marked failed and not resent (at most once).
+    idempotent: bool = False
+
     @abc.abstractmethod
     def send(self, message: Message) -> None:
         """Deliver `message` to the person's devices; raise Skip if they have none, any other
@@ -48,6 +56,30 @@ class OutboxPushBackend(PushBackend):
     def send(self, message: Message) -> None:
         type(self).outbox.append(message)
         logger.info("push to %s: %s", message.person_uid, message.subject)
+
+
+class JsonLinesPushBackend(PushBackend):
+    """Load tests and the burst benchmark: appends each push as one JSON line (key, person uid,
+    subject, process id) to the file named by `SOCLE_DIFFUSION_PUSH_FILE`, so that another
+    process can count what arrived, per idempotency key. It stands for a gateway that
+    deduplicates on the key (a reader of the file counts each key once), hence `idempotent`."""
+
+    idempotent = True
+
+    def send(self, message: Message) -> None:
+        import json
+        import os
+
+        line = json.dumps(
+            {"key": message.key, "person": message.person_uid, "subject": message.subject, "pid": os.getpid()}
+        )
+        # One write() on an O_APPEND descriptor: lines from concurrent workers never interleave,
+        # and what was written survives the writer being killed.
+        fd = os.open(os.environ["SOCLE_DIFFUSION_PUSH_FILE"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, (line + "\n").encode())
+        finally:
+            os.close(fd)
 
 
 def push_backend() -> PushBackend:
@@ -69,7 +101,26 @@ def send_email(message: Message) -> None:
     if message.url:
         base = getattr(settings, "SOCLE_PUBLIC_URL", "").rstrip("/")
         body = f"{body}\n\n{base}{message.url}"
-    send_mail(message.subject, body, None, [address], fail_silently=False)
+    email = EmailMessage(message.subject, body, None, [address], headers=email_headers(message))
+    email.send(fail_silently=False)
+
+
+def email_headers(message: Message) -> dict[str, str]:
+    """A Message-ID derived from the notification's key: every attempt at the same notification
+    carries the same one, which relays and mail clients use to drop duplicates."""
+    if not message.key:
+        return {}
+    domain = getattr(settings, "SOCLE_EMAIL_MESSAGE_ID_DOMAIN", "") or "socle.invalid"
+    return {"Message-ID": f"<{message.key}@{domain}>"}
+
+
+def is_idempotent(channel: str) -> bool:
+    """Whether a send on `channel` that a killed worker interrupted may be sent again."""
+    if channel == "email":
+        return bool(getattr(settings, "SOCLE_DIFFUSION_EMAIL_IDEMPOTENT", False))
+    if channel == "push":
+        return bool(getattr(push_backend(), "idempotent", False))
+    return False
 
 
 def send_push(message: Message) -> None:

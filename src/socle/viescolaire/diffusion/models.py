@@ -205,6 +205,9 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # When a worker claimed the send (real time, not the platform clock: a lease on a worker's
+    # life). A "sending" row whose lease has expired was interrupted (see delivery.py).
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=300, blank=True)
 
     class Meta:
@@ -218,6 +221,12 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publication_id} → {self.person_uid} ({self.channel})"
+
+    @property
+    def idempotency_key(self) -> str:
+        """The send's key, the same for every attempt: (publication, person, channel). A channel
+        that deduplicates on it makes a re-sent notification arrive once."""
+        return f"socle-diffusion-{self.publication_id}-{self.person_uid}-{self.channel}"
 
 
 class TestClock(models.Model):
