@@ -30,6 +30,31 @@ class World:
 PASSWORD = "correct horse battery staple 42"
 
 
+def run_tasks() -> int:
+    """Run the queued background tasks (e-mailed and texted codes: identite.tasks) with the real
+    worker's `run_task`, inside the test's transaction (`db_worker` itself closes connections
+    between tasks, which a transactional test case cannot survive). Returns how many ran."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="tests",
+        excluded_queue_names=[],
+    )
+    count = 0
+    while (result := DBTaskResult.objects.ready().first()) is not None:
+        result.claim(worker.worker_id)
+        worker.run_task(result)
+        count += 1
+    return count
+
+
 def make_user(username, *, kind, person=None, state=AccountState.ACTIVE, password=PASSWORD, **extra):
     user = get_user_model().objects.create_user(username=username, password=password, **extra)
     Account.objects.create(

@@ -15,7 +15,7 @@ from socle.identite import accounts, sms
 from socle.identite.models import Account, AccountState, CodeChannel, CodePurpose, OneTimeCode, SecurityEvent
 from socle.referentiel import models as rm
 
-from .conftest import PASSWORD, make_user
+from .conftest import PASSWORD, make_user, run_tasks
 
 NEW_PASSWORD = "une phrase de passe assez longue"
 
@@ -175,6 +175,7 @@ def test_guardian_self_activation_by_sms(client, world, outbox_sms):
     rm.Guardianship.objects.create(guardian=guardian, pupil=pupil, relationship="mere")
     response = client.post(reverse("identite:activation_request"), {"contact": "+33 6 11 22 33 44"})
     assert response.status_code == 200
+    run_tasks()
     assert len(outbox_sms) == 1 and outbox_sms[0].to == "0611223344"
     body = outbox_sms[0].body
     login = re.search(r"sarah\.lambert\d*", body).group(0)
@@ -192,16 +193,19 @@ def test_guardian_self_activation_by_email_and_no_enumeration(client, world, out
     rm.Guardianship.objects.create(guardian=guardian, pupil=world.persons["tom"], relationship="pere")
     known = client.post(reverse("identite:activation_request"), {"contact": "Marc.Blanc@example.org"})
     unknown = client.post(reverse("identite:activation_request"), {"contact": "nobody@example.org"})
+    run_tasks()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["marc.blanc@example.org"]
     assert _page_without_tokens(known) == _page_without_tokens(unknown)
     # A pupil's or teacher's address is not a guardian's: nothing is sent.
     client.post(reverse("identite:activation_request"), {"contact": "claire.martin@ac-rennes.fr"})
+    run_tasks()
     assert len(mail.outbox) == 1
 
 
 def test_password_reset_by_email(client, world):
     response = client.post(reverse("identite:reset_request"), {"username": "karim"})
     assert response.status_code == 200
+    run_tasks()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["karim@example.org"]
     code = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", mail.outbox[0].body).group(0)
     done = client.post(

@@ -6,7 +6,9 @@ renew, and SAML back-channel single logout received by a real HTTP endpoint."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
+from html import unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -203,7 +205,15 @@ def test_logout_sends_saml_single_logout_to_the_services(live_server, world, log
     assert client.verify_ticket(ticket)[0]
     quiet = cas_client(live_server, f"{live_server.url}/sans-slo/")
     assert quiet.verify_ticket(obtain_ticket(http, quiet))[0]
-    response = http.get(client.get_logout_url(service_url), allow_redirects=False, timeout=30)
+    # The logout URL shows a confirmation (a cross-site GET must not end the session); the
+    # user's confirmation is a POST with the page's CSRF token.
+    page = http.get(client.get_logout_url(service_url), allow_redirects=False, timeout=30)
+    assert page.status_code == 200 and not received
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    action = unescape(re.search(r'<form method="post" action="([^"]+)"', page.text).group(1))
+    response = http.post(
+        f"{live_server.url}{action}", data={"csrfmiddlewaretoken": token}, allow_redirects=False, timeout=30
+    )
     assert response.status_code == 302 and response.headers["Location"] == service_url
     assert len(received) == 1
     assert CASClientV3.verify_logout_request(received[0], ticket)

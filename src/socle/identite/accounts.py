@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import threading
 import unicodedata
 from dataclasses import dataclass
 
@@ -105,8 +104,12 @@ def suspend(account: Account) -> None:
 
 # --- codes -------------------------------------------------------------------------------------
 def issue_code(account: Account, purpose: str, channel: str, *, issued_by=None, request=None) -> str:
-    """A new one-time code for `account` (returned in clear once; only its hash is stored). The
-    previous unused codes of the same purpose are revoked."""
+    """A new one-time code for `account` (returned in clear once; only its hash is stored).
+
+    A printed letter replaces every unused code of the same purpose (the school's deliberate act).
+    A code sent by e-mail or SMS revokes nothing: whoever asks for a new one — possibly not the
+    account's holder — must not invalidate the code the holder has just received (the number of
+    sent codes is capped instead, see `send_code`). Using any code revokes the others."""
     length = LETTER_CODE_LENGTH if channel == CodeChannel.LETTER else SENT_CODE_LENGTH
     lifetime = (
         dt.timedelta(days=conf.activation_code_days())
@@ -116,9 +119,10 @@ def issue_code(account: Account, purpose: str, channel: str, *, issued_by=None, 
     code = generate_code(length)
     now = timezone.now()
     with transaction.atomic():
-        OneTimeCode.objects.filter(
-            account=account, purpose=purpose, used_at__isnull=True, revoked_at__isnull=True
-        ).update(revoked_at=now)
+        if channel == CodeChannel.LETTER:
+            OneTimeCode.objects.filter(
+                account=account, purpose=purpose, used_at__isnull=True, revoked_at__isnull=True
+            ).update(revoked_at=now)
         OneTimeCode.objects.create(
             account=account,
             purpose=purpose,
@@ -159,6 +163,10 @@ def use_code(found: OneTimeCode, password: str, request=None) -> Account:
         ).update(used_at=timezone.now())
         if not claimed:
             raise ValueError("code already used")
+        # The password is set: every other code of the account (letter, e-mail, SMS) is spent too.
+        OneTimeCode.objects.filter(
+            account_id=found.account_id, used_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
         account = found.account
         was_pending = account.state == AccountState.PENDING
         activate(account, password)
@@ -167,13 +175,6 @@ def use_code(found: OneTimeCode, password: str, request=None) -> Account:
 
 
 # --- delivery ----------------------------------------------------------------------------------
-def _deliver(function, *args) -> None:
-    if conf.async_delivery():
-        threading.Thread(target=function, args=args, daemon=True).start()
-    else:
-        function(*args)
-
-
 def _contact_of(account: Account) -> tuple[str, str]:
     """(e-mail, mobile) known to the school for this account's person (or the user's e-mail)."""
     email, mobile = account.user.email, ""
@@ -191,8 +192,25 @@ class SendResult:
     channel: str = ""
 
 
+def _recently_sent(account: Account, purpose: str) -> int:
+    since = timezone.now() - dt.timedelta(minutes=conf.sent_code_minutes())
+    return OneTimeCode.objects.filter(
+        account=account,
+        purpose=purpose,
+        channel__in=(CodeChannel.EMAIL, CodeChannel.SMS),
+        created_at__gte=since,
+    ).count()
+
+
 def send_code(account: Account, purpose: str, *, prefer: str = "email", request=None) -> SendResult:
-    """Send a fresh code to the e-mail or mobile number the school knows for `account`."""
+    """Send a fresh code to the e-mail or mobile number the school knows for `account` — unless
+    `SOCLE_SENT_CODES_PER_WINDOW` codes were sent within a code's validity: those are still valid,
+    and the holder's mailbox is not flooded by someone else's requests. Runs in the background
+    worker (`tasks.deliver_requested_code`): the request that asked for it did the same work
+    whether or not an account matched."""
+    if _recently_sent(account, purpose) >= conf.sent_codes_per_window():
+        log_event("throttled", request=request, user=account.user, details={"sent_codes": purpose})
+        return SendResult(False)
     email, mobile = _contact_of(account)
     if prefer == "sms" and mobile:
         channel = CodeChannel.SMS
@@ -213,7 +231,7 @@ def send_code(account: Account, purpose: str, *, prefer: str = "email", request=
         )
     body = body % {"login": login, "code": format_code(code), "minutes": minutes}
     if channel == CodeChannel.SMS:
-        _deliver(send_sms, mobile, body)
+        send_sms(mobile, body)
     else:
-        _deliver(send_mail, _("Your code"), body, None, [email])
+        send_mail(_("Your code"), body, None, [email])
     return SendResult(True, channel)

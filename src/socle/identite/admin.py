@@ -3,11 +3,17 @@
 The admin's own login page is replaced by Identité's (password, then TOTP, which is mandatory
 for staff), so that nobody reaches the admin with a password alone through it."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Account, ExternalIdentity, SecurityEvent, TerritorialGrant, UserSession
+from .security import log_event
 
 
 def _identite_login(request, extra_context=None):
@@ -33,6 +39,21 @@ class ExternalIdentityInline(admin.TabularInline):
     can_delete = True
 
 
+def reset_devices(request, user, devices) -> int:
+    """Remove `devices` of `user` on an operator's explicit request, and say so in the security
+    log (who, whose, how many): a second factor never disappears silently."""
+    with transaction.atomic():
+        count = devices.count()
+        devices.delete()
+    log_event(
+        "totp_reset",
+        request=request,
+        user=user,
+        details={"operator": request.user.get_username(), "devices": count},
+    )
+    return count
+
+
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
     list_display = ["user", "kind", "state", "person_uid", "activated_at"]
@@ -41,6 +62,28 @@ class AccountAdmin(admin.ModelAdmin):
     readonly_fields = ["uid", "created_at", "updated_at", "activated_at", "password_changed_at"]
     raw_id_fields = ["user"]
     inlines = [TerritorialGrantInline, ExternalIdentityInline]
+    actions = ["reset_second_factor"]
+
+    @admin.action(
+        description=_("Reset the second factor (the person enrols a new application at the next login)"),
+        permissions=["change"],
+    )
+    def reset_second_factor(self, request, queryset):
+        """The support's answer to a lost phone, after checking the person's identity."""
+        reset = 0
+        for account in queryset.select_related("user"):
+            reset_devices(request, account.user, TOTPDevice.objects.filter(user=account.user))
+            reset += 1
+        self.message_user(
+            request,
+            ngettext(
+                "Second factor reset for %(count)d account (logged).",
+                "Second factor reset for %(count)d accounts (logged).",
+                reset,
+            )
+            % {"count": reset},
+            messages.SUCCESS,
+        )
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
@@ -84,3 +127,19 @@ class UserSessionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class LoggedTOTPDeviceAdmin(TOTPDeviceAdmin):
+    """django-otp's device admin, with every deletion in the security log."""
+
+    def delete_model(self, request, obj):
+        reset_devices(request, obj.user, TOTPDevice.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        for device in queryset.select_related("user"):
+            reset_devices(request, device.user, TOTPDevice.objects.filter(pk=device.pk))
+
+
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, LoggedTOTPDeviceAdmin)

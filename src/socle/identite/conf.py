@@ -63,8 +63,31 @@ def log_ip_days() -> int:
 
 
 def throttle_limit() -> int:
-    """Failures allowed per identifier and per IP address before a lockout."""
+    """Failures allowed per account and client before that client is locked out (throttle.py)."""
     return setting("SOCLE_THROTTLE_LIMIT", 5)
+
+
+def throttle_account_limit() -> int:
+    """Failures per account from clients that never signed in for it, within the window, before
+    they are held back until the window ends. High: known browsers are never held back by it."""
+    return setting("SOCLE_THROTTLE_ACCOUNT_LIMIT", 50)
+
+
+def throttle_ip_limit() -> int:
+    """Failures per address (unknown clients, any account) within the window: a school's NAT puts
+    hundreds of users behind one address, so this only stops spraying."""
+    return setting("SOCLE_THROTTLE_IP_LIMIT", 100)
+
+
+def throttle_window_seconds() -> int:
+    """The window of the overall counters, and the quiet time after which a client starts afresh."""
+    return setting("SOCLE_THROTTLE_WINDOW_SECONDS", 3600)
+
+
+def sent_codes_per_window() -> int:
+    """Codes sent by e-mail or SMS to one account within the validity of a sent code: requests
+    beyond are answered the same but send nothing (no flooding, no revoking)."""
+    return setting("SOCLE_SENT_CODES_PER_WINDOW", 3)
 
 
 def throttle_base_seconds() -> int:
@@ -82,9 +105,3 @@ def sms_backend() -> str:
 def code_key() -> bytes:
     """The key of the stored hashes of activation and reset codes."""
     return _secret("SOCLE_CODE_KEY", "codes")
-
-
-def async_delivery() -> bool:
-    """Send e-mails and SMS in a background thread, so that a request's duration does not reveal
-    whether a code was sent (no user enumeration by timing). Off in tests."""
-    return setting("SOCLE_IDENTITE_ASYNC_DELIVERY", False)

@@ -64,6 +64,33 @@ class TotpForm(AccessibleErrorsMixin, forms.Form):
         return self.cleaned_data["token"].strip()
 
 
+class TotpEnrolForm(TotpForm):
+    """The code of the new device; when a device is already confirmed, also the code of the
+    current one: replacing a second factor needs that factor (a stolen session is not enough)."""
+
+    current_token = forms.RegexField(
+        label=_("Code of your current application"),
+        help_text=_("The code your current authenticator application shows, e.g. 123456."),
+        regex=r"^\s*\d{6}\s*$",
+        required=False,
+        error_messages={"invalid": _("Enter the 6 digits shown by your application.")},
+        widget=forms.TextInput(attrs=_input("one-time-code", inputmode="numeric", maxlength="7")),
+    )
+    field_order = ["current_token", "token"]
+
+    def __init__(self, *args, replacing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.replacing = replacing
+        if replacing:
+            self.fields["current_token"].required = True
+            self.fields["token"].label = _("Code of the new application")
+        else:
+            del self.fields["current_token"]
+
+    def clean_current_token(self):
+        return (self.cleaned_data.get("current_token") or "").strip()
+
+
 class NewPasswordMixin(forms.Form):
     new_password1 = forms.CharField(
         label=_("New password"),

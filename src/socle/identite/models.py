@@ -177,6 +177,7 @@ class SecurityEvent(models.Model):
         TOTP_FAILURE = "totp_failure", _("second factor refused")
         TOTP_ENROLLED = "totp_enrolled", _("second factor enrolled")
         TOTP_REMOVED = "totp_removed", _("second factor removed")
+        TOTP_RESET = "totp_reset", _("second factor reset by an operator")
         CODE_ISSUED = "code_issued", _("one-time code issued")
         CODE_FAILURE = "code_failure", _("one-time code refused")
         ACTIVATED = "activated", _("account activated")
@@ -185,6 +186,7 @@ class SecurityEvent(models.Model):
         SESSION_REVOKED = "session_revoked", _("session revoked")
         EXTERNAL_LINKED = "external_linked", _("external identity linked")
         AUTHZ_DENIED = "authz_denied", _("authorization denied")
+        OAUTH_CODE_REPLAY = "oauth_code_replay", _("authorization code replayed: its tokens revoked")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)

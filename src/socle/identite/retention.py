@@ -4,7 +4,9 @@ identifiers where possible).
 `apply_retention()` is cron- and task-friendly (no argument needed, idempotent, returns counts):
 it replaces the IP address of events older than `SOCLE_SECURITY_LOG_IP_DAYS` by a keyed
 pseudonym, deletes events older than `SOCLE_SECURITY_LOG_RETENTION_DAYS`, revoked or stale
-session records, expired one-time codes and expired throttling counters. Run it daily:
+session records, expired one-time codes, expired throttling counters, and the finished code
+requests of the task queue a day after they ran (they hold what was typed: a login, an e-mail
+address, a phone number). Run it daily:
 `socle identite-retention`."""
 
 from __future__ import annotations
@@ -48,10 +50,23 @@ def apply_retention(
             .exclude(locked_until__gt=now)
             .delete()
         )
+        requests = _finished_code_requests(now - dt.timedelta(days=1)).delete()[0]
     return {
+        "code_requests_deleted": requests,
         "events_deleted": deleted_events,
         "ips_pseudonymised": pseudonymised,
         "sessions_deleted": sessions + ended,
         "codes_deleted": codes,
         "throttles_deleted": throttles,
     }
+
+
+def _finished_code_requests(before: dt.datetime):
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        task_path="socle.identite.tasks.deliver_requested_code",
+        status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED],
+        finished_at__lt=before,
+    )

@@ -12,6 +12,10 @@ from .models import UserSession
 from .security import client_ip, ip_pseudonym, user_agent
 
 LAST_SEEN_RESOLUTION = dt.timedelta(minutes=5)
+# When the last sign-in through Identité's forms completed (epoch seconds, in the session):
+# protocols that must know whether the credentials were just typed (CAS renew=true) compare
+# against it.
+AUTHENTICATED_AT = "identite_authenticated_at"
 
 
 def session_hash(session_key: str) -> str:

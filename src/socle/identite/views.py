@@ -22,6 +22,7 @@ from django.contrib.auth import (
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import PasswordChangeView
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -36,8 +37,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from socle.referentiel import services as referentiel
 
-from . import accounts, conf, connected, sessions, throttle
-from .forms import CodeForm, ContactForm, LoginForm, PasswordChangeForm, ResetRequestForm, TotpForm
+from . import accounts, conf, connected, sessions, tasks, throttle
+from .forms import (
+    CodeForm,
+    ContactForm,
+    LoginForm,
+    PasswordChangeForm,
+    ResetRequestForm,
+    TotpEnrolForm,
+    TotpForm,
+)
 from .models import AccountKind, AccountState, CodeChannel, CodePurpose
 from .security import log_event
 from .services import account_of, can, ensure, identity_of, requires_second_factor, roles_of
@@ -101,15 +110,31 @@ def _locked_response(request, until):
 
 
 # --- login -------------------------------------------------------------------------------------
+AUTHENTICATED_AT = sessions.AUTHENTICATED_AT
+
+
+def _signed_in(request, user, response, *, backend=None):
+    """Complete a sign-in: Django's login, the time it happened, and this browser remembered as
+    known for the account (its failures are then counted apart: throttle.py)."""
+    login(request, user, backend=backend)
+    request.session[AUTHENTICATED_AT] = timezone.now().timestamp()
+    return throttle.remember_device(response, request, user.get_username())
+
+
 @sensitive_post_parameters("password")
 @never_cache
 def login_view(request):
     next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if request.user.is_authenticated and request.method == "GET":
+    # `reauth`: show the form to a signed-in user too (CAS renew=true asks for the credentials
+    # again without ending the session first).
+    if request.user.is_authenticated and request.method == "GET" and not request.GET.get("reauth"):
         return HttpResponseRedirect(_safe_next(request, next_url))
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"].strip()
+        until = throttle.locked_until("password", request, username)
+        if until:
+            return _locked_response(request, until)
         user = authenticate(request, username=username, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
             return _locked_response(request, None)
@@ -119,6 +144,7 @@ def login_view(request):
             user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
             user = None
         if user is not None:
+            throttle.register_success("password", request, username)
             if TOTPDevice.objects.filter(user=user, confirmed=True).exists() or requires_second_factor(user):
                 request.session.cycle_key()
                 request.session[PENDING_KEY] = {
@@ -130,8 +156,10 @@ def login_view(request):
                 if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
                     return redirect("identite:login_totp")
                 return redirect("identite:totp_enrol")
-            login(request, user)
-            return HttpResponseRedirect(_safe_next(request, next_url))
+            return _signed_in(request, user, HttpResponseRedirect(_safe_next(request, next_url)))
+        locked = throttle.register_failure("password", request, username)
+        if locked:
+            return _locked_response(request, locked)
         form.add_error(None, _("Incorrect login or password, or account not activated."))
     return render(request, "identite/login.html", {"form": form, "next": next_url})
 
@@ -154,8 +182,9 @@ def _pending_user(request):
 def _complete_login(request, user, device, pending):
     request.session.pop(PENDING_KEY, None)
     user.otp_device = device  # django-otp marks the session verified on user_logged_in
-    login(request, user, backend=pending["backend"])
-    return HttpResponseRedirect(pending.get("next") or "/")
+    return _signed_in(
+        request, user, HttpResponseRedirect(pending.get("next") or "/"), backend=pending["backend"]
+    )
 
 
 @sensitive_post_parameters("token")
@@ -209,13 +238,40 @@ def _qr_svg(data: str) -> str:
     return segno.make(data, error="m").svg_inline(scale=5, dark="#000", light="#fff", omitsize=False)
 
 
-@sensitive_post_parameters("token")
+def _enrolling_user(request):
+    """Who may enrol here, or a response sending them where they belong.
+
+    A fully logged-in user may enrol (replacing a confirmed device needs its code: see the form).
+    A half-logged-in session (password given, second factor not yet) may enrol only when its user
+    has no confirmed device — the first enrolment of a login that requires one. A user who has a
+    device goes through the code step: the password alone never reaches a new device."""
+    if request.user.is_authenticated:
+        return request.user, None, None
+    pending_user, pending = _pending_user(request)
+    if pending_user is None:
+        return None, None, redirect_to_login(request)
+    if TOTPDevice.objects.filter(user=pending_user, confirmed=True).exists():
+        log_event("totp_failure", request=request, user=pending_user, details={"enrolment": "refused"})
+        return None, None, redirect("identite:login_totp")
+    return pending_user, pending, None
+
+
+def _verify_current_factor(user, token: str):
+    """The confirmed device of `user` that accepts `token`, or None."""
+    for current in TOTPDevice.objects.filter(user=user, confirmed=True):
+        allowed, _info = current.verify_is_allowed()
+        if allowed and current.verify_token(token):
+            return current
+    return None
+
+
+@sensitive_post_parameters("token", "current_token")
 @never_cache
 def totp_enrol_view(request):
-    pending_user, pending = _pending_user(request)
-    user = request.user if request.user.is_authenticated else pending_user
-    if user is None:
-        return redirect_to_login(request)
+    user, pending, refusal = _enrolling_user(request)
+    if refusal is not None:
+        return refusal
+    replacing = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
     if device is None or (request.method == "GET" and request.GET.get("renew")):
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
@@ -224,15 +280,21 @@ def totp_enrol_view(request):
     until = throttle.locked_until("totp", request, username)
     if until:
         return _locked_response(request, until)
-    form = TotpForm(request.POST or None)
+    form = TotpEnrolForm(request.POST or None, replacing=replacing)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+        current_ok = not replacing or _verify_current_factor(user, form.cleaned_data["current_token"])
+        if current_ok and device.verify_token(form.cleaned_data["token"]):
+            with transaction.atomic():
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                # The previous devices go only once the current factor has been shown (a
+                # replacement, logged below); a first enrolment has only unconfirmed leftovers.
+                others = TOTPDevice.objects.filter(user=user).exclude(pk=device.pk)
+                replaced = others.filter(confirmed=True).count()
+                others.delete()
             throttle.register_success("totp", request, username)
-            log_event("totp_enrolled", request=request, user=user)
-            if pending_user is not None and not request.user.is_authenticated:
+            log_event("totp_enrolled", request=request, user=user, details={"replaced": replaced})
+            if pending is not None:
                 return _complete_login(request, user, device, pending)
             # Already logged in: mark this session verified too.
             from django_otp import login as otp_login
@@ -240,11 +302,14 @@ def totp_enrol_view(request):
             otp_login(request, device)
             messages.success(request, _("Two-step verification is now on."))
             return redirect("identite:account")
-        log_event("totp_failure", request=request, user=user)
+        log_event("totp_failure", request=request, user=user, details={"enrolment": True})
         locked = throttle.register_failure("totp", request, username)
         if locked:
             return _locked_response(request, locked)
-        form.add_error("token", _("Incorrect or expired code. Check your phone's time and try again."))
+        if not current_ok:
+            form.add_error("current_token", _("Incorrect or expired code of your current application."))
+        else:
+            form.add_error("token", _("Incorrect or expired code. Check your phone's time and try again."))
     uri = _otpauth_uri(device, username)
     from base64 import b32encode
 
@@ -253,7 +318,8 @@ def totp_enrol_view(request):
         "form": form,
         "qr_svg": _qr_svg(uri),
         "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
-        "mandatory": pending_user is not None and not request.user.is_authenticated,
+        "mandatory": pending is not None,
+        "replacing": replacing,
     }
     return render(request, "identite/totp_enrol.html", context)
 
@@ -281,20 +347,20 @@ def redirect_to_login(request):
 @sensitive_post_parameters("code", "new_password1", "new_password2")
 @never_cache
 def code_view(request, purpose: str):
-    """Login + code + new password, for activation (letter, e-mail, SMS codes) and reset."""
-    scope = "activation" if purpose == CodePurpose.ACTIVATION else "reset"
+    """Login + code + new password, for activation (letter, e-mail, SMS codes) and reset. Both
+    pages accept both kinds of code, so they share one counter ("code")."""
     purposes = (CodePurpose.ACTIVATION, CodePurpose.RESET)
     form = CodeForm(request.POST or None, initial={"username": request.GET.get("identifiant", "")})
     if request.method == "POST":
         username = request.POST.get("username", "").strip()
-        until = throttle.locked_until(scope, request, username)
+        until = throttle.locked_until("code", request, username)
         if until:
             return _locked_response(request, until)
         if form.is_valid():
             found = accounts.check_code(username, form.cleaned_data["code"], purposes)
             if found is None:
-                log_event("code_failure", request=request, identifier=username, details={"scope": scope})
-                locked = throttle.register_failure(scope, request, username)
+                log_event("code_failure", request=request, identifier=username, details={"scope": purpose})
+                locked = throttle.register_failure("code", request, username)
                 if locked:
                     return _locked_response(request, locked)
                 form.add_error(
@@ -305,42 +371,33 @@ def code_view(request, purpose: str):
                 form.check_password(found.account.user)
                 if form.is_valid():
                     accounts.use_code(found, form.cleaned_data["new_password1"], request=request)
-                    throttle.register_success(scope, request, username)
+                    throttle.register_success("code", request, username)
                     messages.success(request, _("Your password is set. You can now log in."))
-                    return redirect("identite:login")
+                    return throttle.remember_device(redirect("identite:login"), request, username)
     template = "identite/activation.html" if purpose == CodePurpose.ACTIVATION else "identite/reset.html"
     return render(request, template, {"form": form})
 
 
-def _contact_kind(contact: str) -> str:
-    return "email" if "@" in contact else "sms"
+def _code_requested(request, scope: str, request_kind: str, identifier: str):
+    """The same work whatever `identifier` is: count the request against this client (the form
+    sends messages: it must not become a relay), hand the rest to the background worker
+    (tasks.deliver_requested_code), answer the same page."""
+    until = throttle.locked_until(scope, request, identifier, account_cap=False)
+    if until:
+        return _locked_response(request, until)
+    throttle.register_failure(scope, request, identifier, account_cap=False)
+    tasks.deliver_requested_code.enqueue(request_kind, identifier)
+    return render(request, "identite/code_sent.html", {"activation": request_kind == tasks.ACTIVATION})
 
 
 @never_cache
 def activation_request_view(request):
-    """Guardian self-activation: a code to the e-mail or mobile the school knows. Same answer
-    whether it matched or not."""
+    """Guardian self-activation: a code to the e-mail or mobile the school knows. Same answer,
+    same work, whether it matched or not."""
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         contact = form.cleaned_data["contact"].strip()
-        until = throttle.locked_until("activation_request", request, contact)
-        if until:
-            return _locked_response(request, until)
-        # Every request counts: this endpoint sends messages, it must not become a relay.
-        throttle.register_failure("activation_request", request, contact)
-        kind = _contact_kind(contact)
-        guardians = referentiel.guardians_by_contact(
-            email=contact if kind == "email" else "", mobile=contact if kind == "sms" else ""
-        )
-        guardian = guardians.first()
-        if guardian is not None:
-            account = accounts.ensure_account(guardian, AccountKind.GUARDIAN)
-            if account.state == AccountState.PENDING:
-                accounts.send_code(account, CodePurpose.ACTIVATION, prefer=kind, request=request)
-        else:
-            # The same work as a match (hashing a code), so the timing says nothing either.
-            accounts.code_hash(accounts.generate_code(accounts.SENT_CODE_LENGTH))
-        return render(request, "identite/code_sent.html", {"activation": True})
+        return _code_requested(request, "activation_request", tasks.ACTIVATION, contact)
     return render(request, "identite/activation_request.html", {"form": form})
 
 
@@ -349,17 +406,7 @@ def reset_request_view(request):
     form = ResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"].strip()
-        until = throttle.locked_until("reset_request", request, username)
-        if until:
-            return _locked_response(request, until)
-        throttle.register_failure("reset_request", request, username)
-        user = get_user_model().objects.filter(username__iexact=username).select_related("account").first()
-        account = account_of(user) if user is not None else None
-        if account is not None and account.state != AccountState.SUSPENDED:
-            accounts.send_code(account, CodePurpose.RESET, request=request)
-        else:
-            accounts.code_hash(accounts.generate_code(accounts.SENT_CODE_LENGTH))
-        return render(request, "identite/code_sent.html", {"activation": False})
+        return _code_requested(request, "reset_request", tasks.RESET, username)
     return render(request, "identite/reset_request.html", {"form": form})
 
 

@@ -9,7 +9,6 @@ lines: an SVG chart library would need JavaScript in the page)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -27,6 +26,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from socle.core import csv_safe
 from socle.core.forms import AccessibleErrorsMixin
 from socle.identite import services as identite
 from socle.referentiel import services as referentiel
@@ -650,9 +650,9 @@ def school_detail(request, uai: str):
 # --- CSV ---------------------------------------------------------------------------------------
 def _csv_response(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv_safe.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows([["" if cell is None else cell for cell in row] for row in rows])
+    writer.writerows(rows)
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -164,7 +164,11 @@ def school_detail(request, uai: str):
     school = get_object_or_404(all_schools(), uai=uai.upper())
     year = services.current_school_year()
     classes = []
-    if year is not None:
+    # The card is the Annuaire de l'éducation's open data; the classes and their head counts are
+    # shown only to whom Identité's authorization service lets see the school (its staff, pupils
+    # and families, its territorial officers, operators).
+    may_see_classes = identite.can(request.user, "school.view", school)
+    if year is not None and may_see_classes:
         today = timezone.localdate()
         classes = (
             ClassGroup.objects.filter(etablissement=school, school_year=year, status=RecordStatus.ACTIVE)
@@ -187,6 +191,7 @@ def school_detail(request, uai: str):
             "school": school,
             "school_year": year,
             "classes": classes,
+            "may_see_classes": may_see_classes,
             "collectivite": collectivite_label(school),
             "breadcrumb": [home_crumb(), schools_crumb(), {"label": school.name, "url": ""}],
         },

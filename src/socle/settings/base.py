@@ -134,6 +134,14 @@ AXES_COOLOFF_TIME = float(os.environ.get("SOCLE_LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/lockout.html"
+# A browser that has signed in for a login before is counted on its own (Identité's device
+# cookie, socle.identite.throttle): a guesser behind the same address cannot lock it out.
+AXES_WHITELIST_CALLABLE = "socle.identite.throttle.axes_whitelisted"
+# django-otp's own per-device delay grows with every failure, whoever made it: someone with the
+# password could lock the holder's authenticator for days. Identité counts TOTP failures per
+# account and client instead (socle.identite.throttle); operators never see a device's key.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]

@@ -6,7 +6,6 @@ the operator's full export. Either way it is written to the access log."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import zipfile
@@ -14,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+
+from socle.core import csv_safe
 
 from .. import agreements
 from ..models import AccessLogEntry, Agreement
@@ -40,7 +41,7 @@ class ExportResult:
 
 def _csv_text(header: tuple[str, ...], rows) -> tuple[str, int]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_safe.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     count = 0
     for row in rows:
@@ -74,7 +75,7 @@ def build_files(
         ("source.systemCode", "socle"),
     ]
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(manifest)
+    csv_safe.writer(buffer, lineterminator="\r\n").writerows(manifest)
     files = {"manifest.csv": buffer.getvalue(), **files}
     return files, counts, mode
 

@@ -13,19 +13,23 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from socle.identite import access_policies
 from socle.identite.oidc.identity import released_attributes, subject_for
 from socle.identite.oidc.validators import user_may_sign_in
+from socle.identite.sessions import AUTHENTICATED_AT
 
 from . import responses as xml
 from .models import CasService, ServiceTicket
 
 PENDING_LOGIN = "identite_cas_login_pending"
+# renew=true on a signed-in session: when the credentials were asked again (epoch seconds).
+RENEW_ASKED_AT = "identite_cas_renew_asked_at"
 
 
 def ticket_seconds() -> int:
@@ -62,9 +66,18 @@ def login(request):
     service = CasService.for_url(service_url)
     if service is None:
         return _error(request, _("This service is not registered with the identity provider."))
+    renewed = False
     if request.user.is_authenticated and renew and not request.session.get(PENDING_LOGIN):
-        # renew=true asks for the credentials again: end the SSO session, then log in.
-        auth_logout(request)
+        # renew=true asks for the credentials again. The SSO session is not ended for that (any
+        # site can make a browser open this URL): the login form is shown to the signed-in user,
+        # and the ticket says isFromNewLogin only once they were typed after this request.
+        asked = request.session.get(RENEW_ASKED_AT)
+        typed = request.session.get(AUTHENTICATED_AT, 0)
+        if asked is None or typed < asked:
+            request.session[RENEW_ASKED_AT] = timezone.now().timestamp()
+            return redirect_to_login(request.get_full_path(), f"{reverse(settings.LOGIN_URL)}?reauth=1")
+        request.session.pop(RENEW_ASKED_AT, None)
+        renewed = True
     if not request.user.is_authenticated:
         if gateway:
             return HttpResponseRedirect(service_url)
@@ -77,7 +90,7 @@ def login(request):
     if decision is not None and not decision.allowed:
         return _error(request, decision.message, status=403)
     # --- end access policies
-    fresh = bool(request.session.pop(PENDING_LOGIN, False))
+    fresh = bool(request.session.pop(PENDING_LOGIN, False)) or renewed
     if request.session.session_key is None:
         request.session.save()
     now = timezone.now()
@@ -95,12 +108,18 @@ def login(request):
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def logout(request):
     """Ends the Socle session (services get their back-channel LogoutRequest through the
-    user_logged_out signal), then goes back to `service` if it is registered."""
-    auth_logout(request)
+    user_logged_out signal), then goes back to `service` if it is registered.
+
+    Any page can make a browser GET this URL (a link, an image): a signed-in user is asked to
+    confirm, with a form posted back here under the CSRF protection; only that POST logs out."""
     service_url = request.GET.get("service") or request.GET.get("url") or ""
+    if request.user.is_authenticated:
+        if request.method != "POST":
+            return render(request, "identite/logout_confirm.html", {"action": request.get_full_path()})
+        auth_logout(request)
     if service_url and CasService.for_url(service_url) is not None:
         return HttpResponseRedirect(service_url)
     return render(request, "identite_cas/logged_out.html")

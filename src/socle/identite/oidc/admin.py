@@ -5,7 +5,7 @@ from django.contrib import admin
 from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
-from .models import ClientProfile
+from .models import ClientProfile, ResourceServer
 
 Application = get_application_model()
 
@@ -27,3 +27,13 @@ class ApplicationAdmin(BaseApplicationAdmin):
 if admin.site.is_registered(Application):
     admin.site.unregister(Application)
 admin.site.register(Application, ApplicationAdmin)
+
+
+@admin.register(ResourceServer)
+class ResourceServerAdmin(admin.ModelAdmin):
+    """The APIs allowed to introspect tokens, and the clients whose tokens each one receives."""
+
+    list_display = ["application", "auth_method", "enabled", "organisation"]
+    list_filter = ["auth_method", "enabled"]
+    raw_id_fields = ["application"]
+    filter_horizontal = ["served_clients"]

@@ -4,7 +4,7 @@ discovery document is also served at the root: see `wellknown.py`."""
 from django.urls import path
 from oauth2_provider import views as dot
 
-from . import views
+from . import introspection, views
 
 app_name = "oauth2_provider"
 
@@ -12,7 +12,7 @@ urlpatterns = [
     path("authorize/", views.AuthorizationView.as_view(), name="authorize"),
     path("token/", dot.TokenView.as_view(), name="token"),
     path("revoke_token/", dot.RevokeTokenView.as_view(), name="revoke-token"),
-    path("introspect/", dot.IntrospectTokenView.as_view(), name="introspect"),
+    path("introspect/", introspection.IntrospectTokenView.as_view(), name="introspect"),
     path(
         ".well-known/openid-configuration", views.DiscoveryView.as_view(), name="oidc-connect-discovery-info"
     ),

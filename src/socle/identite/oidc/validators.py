@@ -1,8 +1,16 @@
 """The OAuth2/OIDC request validator: pairwise `sub`, claims by scope (narrowed to what the
-client's operator allows today), the root issuer, and no token for a suspended account."""
+client's operator allows today), the root issuer, no token for a suspended account, and the
+revocation of what a replayed authorization code issued (RFC 6749 §4.1.2)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.utils import timezone
+from oauth2_provider.models import AccessToken, RefreshToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from .identity import attributes_of, subject_for
@@ -54,10 +62,65 @@ class SocleOAuth2Validator(OAuth2Validator):
         return bool(request.client and request.client.skip_authorization)
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
-        return super().validate_code(client_id, code, client, request, *args, **kwargs) and user_may_sign_in(
-            request.user
-        )
+        if not super().validate_code(client_id, code, client, request, *args, **kwargs):
+            revoke_if_replayed(code)
+            return False
+        return user_may_sign_in(request.user)
+
+    def _save_bearer_token(self, token, request, *args, **kwargs):
+        super()._save_bearer_token(token, request, *args, **kwargs)
+        if request.grant_type == "authorization_code" and getattr(request, "code", None):
+            remember_redemption(request.code, token, request)
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
         valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
         return valid and user_may_sign_in(request.user)
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(f"socle-authorization-code:{code}".encode()).hexdigest()
+
+
+def _checksum(raw: str | None) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest() if raw else ""
+
+
+def remember_redemption(code: str, token: dict, request) -> None:
+    """Record what the exchange of `code` issued (inside django-oauth-toolkit's transaction)."""
+    from .models import RedeemedCode
+
+    access = AccessToken.objects.filter(token_checksum=_checksum(token.get("access_token"))).first()
+    refresh = RefreshToken.objects.filter(token_checksum=_checksum(token.get("refresh_token"))).first()
+    RedeemedCode.objects.create(
+        code_hash=_code_hash(code),
+        application=request.client,
+        user=request.user if getattr(request.user, "pk", None) else None,
+        access_token_id=access.pk if access else None,
+        token_family=refresh.token_family if refresh else None,
+    )
+    if secrets.randbelow(100) == 0:  # now and then, forget codes older than any refresh token
+        lifetime = settings.OAUTH2_PROVIDER.get("REFRESH_TOKEN_EXPIRE_SECONDS", 30 * 24 * 3600)
+        RedeemedCode.objects.filter(redeemed_at__lt=timezone.now() - dt.timedelta(seconds=lifetime)).delete()
+
+
+def revoke_if_replayed(code: str) -> bool:
+    """If `code` was exchanged before, revoke what that exchange issued and log it."""
+    from socle.identite.security import log_event
+
+    from .models import RedeemedCode
+
+    redeemed = (
+        RedeemedCode.objects.select_related("application", "user").filter(code_hash=_code_hash(code)).first()
+    )
+    if redeemed is None:
+        return False
+    if redeemed.token_family:
+        RefreshToken.revoke_family(redeemed.token_family)
+    if redeemed.access_token_id:
+        AccessToken.objects.filter(pk=redeemed.access_token_id).delete()
+    log_event(
+        "oauth_code_replay",
+        user=redeemed.user,
+        details={"client_id": redeemed.application.client_id},
+    )
+    return True

@@ -92,6 +92,13 @@ class DiscoveryView(dot.ConnectDiscoveryInfoView):
                 ],
                 "revocation_endpoint": request.build_absolute_uri("/oidc/revoke_token/"),
                 "introspection_endpoint": request.build_absolute_uri("/oidc/introspect/"),
+                # Registered resource servers only (socle.identite.oidc.introspection).
+                "introspection_endpoint_auth_methods_supported": [
+                    "client_secret_basic",
+                    "client_secret_post",
+                    "private_key_jwt",
+                ],
+                "introspection_endpoint_auth_signing_alg_values_supported": ["RS256", "PS256", "ES256"],
             }
         )
         result = JsonResponse(data)

@@ -19,9 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.metadata import entity_descriptor
-from saml2.s_utils import UnknownPrincipal, UnsupportedBinding
 from saml2.saml import AUTHN_PASSWORD_PROTECTED, NAMEID_FORMAT_PERSISTENT, NameID
-from saml2.sigver import SignatureError
+from saml2.sigver import verify_redirect_signature
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from socle.identite import access_policies
@@ -111,6 +110,10 @@ def sso_resume(request):
 
 
 def _parse(request, pending):
+    """The checked AuthnRequest: (server, parsed request, SP, response arguments), or the
+    refusal to show. The request is untrusted input: whatever pysaml2 raises on it (bad
+    base64 or DEFLATE, XML that does not parse, a DTD or entity that defusedxml refuses, a
+    Destination that is not this IdP, a bad signature) is a 400 page, never a server error."""
     server = idp.server(issuer(request))
     try:
         parsed = server.parse_authn_request(
@@ -120,16 +123,63 @@ def _parse(request, pending):
             pending["sigalg"],
             pending["signature"],
         )
-    except (SignatureError, ValueError, TypeError) as error:
-        log.info("rejected SAML AuthnRequest: %s", error)
+    except Exception as error:  # any parse failure is the sender's (docstring)
+        log.info("rejected SAML AuthnRequest: %s: %s", type(error).__name__, error)
         return _error(request, _("The sign-in request is invalid."))
-    if parsed is None:
+    if parsed is None or parsed.message is None:
         return _error(request, _("The sign-in request is invalid."))
     sp_entity_id = parsed.message.issuer.text if parsed.message.issuer is not None else ""
     sp = ServiceProvider.objects.filter(entity_id=sp_entity_id, enabled=True).first()
     if sp is None:
         return _error(request, _("This service is not registered with the identity provider."), status=403)
-    return server, parsed, sp
+    if _requests_signed(server, sp.entity_id) and not _signature_checked(
+        server, parsed, pending, sp.entity_id
+    ):
+        log.info("unsigned AuthnRequest in the name of %s, whose metadata says it signs them", sp.entity_id)
+        return _error(request, _("This service signs its sign-in requests: this one is not signed."))
+    try:
+        # The ACS must be one of the SP's metadata (by URL or index); checked before any login.
+        args = server.response_args(parsed.message, [BINDING_HTTP_POST])
+    except Exception as error:  # UnknownPrincipal, UnsupportedBinding, SAMLError…
+        log.info("SAML AuthnRequest with an unusable ACS: %s: %s", type(error).__name__, error)
+        return _error(request, _("The service's return address is not in its metadata."))
+    return server, parsed, sp, args
+
+
+def _requests_signed(server, entity_id: str) -> bool:
+    """Whether the SP's metadata says AuthnRequestsSigned="true" (or the IdP wants them all)."""
+    if server.config.getattr("want_authn_requests_signed", "idp"):
+        return True
+    try:
+        descriptors = server.metadata[entity_id].get("spsso_descriptor", [])
+    except KeyError:
+        return False
+    return any(str(d.get("authn_requests_signed", "")).lower() in ("true", "1") for d in descriptors)
+
+
+def _signature_checked(server, parsed, pending, entity_id: str) -> bool:
+    """The request carries a valid signature of the SP: over the query string for the Redirect
+    binding (pysaml2 checks it only when every request must be signed, so here), or enveloped
+    in the XML for HTTP-POST (pysaml2 verified it while parsing, when present)."""
+    if pending["binding"] == BINDING_HTTP_REDIRECT:
+        if not pending["sigalg"] or not pending["signature"]:
+            return False
+        message = {
+            "SAMLRequest": pending["request"],
+            "Signature": pending["signature"],
+            "SigAlg": pending["sigalg"],
+        }
+        if pending["relay_state"] is not None:
+            message["RelayState"] = pending["relay_state"]
+        certs = server.metadata.certs(entity_id, "spsso", "signing")
+        try:
+            return any(
+                verify_redirect_signature(message, server.sec.sec_backend, cert) for _name, cert in certs
+            )
+        except Exception as error:  # an unusable signature is no signature
+            log.info("SAML redirect signature not verified: %s: %s", type(error).__name__, error)
+            return False
+    return parsed.message.signature is not None
 
 
 def saml_identity(user, sp: ServiceProvider) -> dict[str, list[str]]:
@@ -144,7 +194,7 @@ def _complete(request, pending) -> HttpResponse:
     checked = _parse(request, pending)
     if isinstance(checked, HttpResponse):
         return checked
-    server, parsed, sp = checked
+    server, _parsed, sp, args = checked
     if not user_may_sign_in(request.user):
         return _error(request, _("This account cannot sign in to services."), status=403)
     # --- access policies (socle.identite.access_policies): e.g. a resource needs an assignment
@@ -152,11 +202,6 @@ def _complete(request, pending) -> HttpResponse:
     if decision is not None and not decision.allowed:
         return _error(request, decision.message, status=403)
     # --- end access policies
-    try:
-        args = server.response_args(parsed.message, [BINDING_HTTP_POST])
-    except (UnknownPrincipal, UnsupportedBinding) as error:
-        log.info("SAML AuthnRequest with an unusable ACS: %s", error)
-        return _error(request, _("The service's return address is not in its metadata."))
     name_id = NameID(
         format=NAMEID_FORMAT_PERSISTENT,
         name_qualifier=server.config.entityid,
@@ -191,8 +236,11 @@ def _complete(request, pending) -> HttpResponse:
 def _slo(request, binding: str, params) -> HttpResponse:
     server = idp.server(issuer(request))
     if "SAMLRequest" not in params:
-        # A LogoutResponse to an IdP-initiated logout: nothing to do but end here.
-        auth_logout(request)
+        # No LogoutRequest (this IdP sends no IdP-initiated logout, so a LogoutResponse is
+        # unsolicited): anyone's page can make a browser GET or POST here, so the session ends
+        # only once its holder confirms (a form with a CSRF token, posted to the site's logout).
+        if request.user.is_authenticated:
+            return render(request, "identite/logout_confirm.html", {"action": reverse("core:logout")})
         return render(request, "identite_saml/logged_out.html")
     try:
         parsed = server.parse_logout_request(
@@ -202,14 +250,29 @@ def _slo(request, binding: str, params) -> HttpResponse:
             params.get("SigAlg"),
             params.get("Signature"),
         )
-    except (SignatureError, ValueError, TypeError) as error:
-        log.info("rejected SAML LogoutRequest: %s", error)
+    except Exception as error:  # untrusted input, as for AuthnRequests (`_parse`)
+        log.info("rejected SAML LogoutRequest: %s: %s", type(error).__name__, error)
         return _error(request, _("The logout request is invalid."))
-    if parsed is None or parsed.message.issuer is None:
+    if parsed is None or parsed.message is None or parsed.message.issuer is None:
         return _error(request, _("The logout request is invalid."))
     sp_entity_id = parsed.message.issuer.text
     if not ServiceProvider.objects.filter(entity_id=sp_entity_id, enabled=True).exists():
         return _error(request, _("This service is not registered with the identity provider."), status=403)
+    signed = _signature_checked(
+        server,
+        parsed,
+        {
+            "binding": binding,
+            "request": params["SAMLRequest"],
+            "relay_state": params.get("RelayState"),
+            "sigalg": params.get("SigAlg"),
+            "signature": params.get("Signature"),
+        },
+        sp_entity_id,
+    )
+    if not signed and request.user.is_authenticated:
+        # Anyone can write an unsigned LogoutRequest in a registered SP's name: its holder decides.
+        return render(request, "identite/logout_confirm.html", {"action": reverse("core:logout")})
     auth_logout(request)  # also sends the CAS back-channel logouts of this session
     response = server.create_logout_response(
         parsed.message,

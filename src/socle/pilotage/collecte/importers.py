@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from socle.core import csv_safe
 from socle.referentiel import services as referentiel
 
 from . import services
@@ -45,7 +46,7 @@ class ImportReport:
 def template_csv() -> str:
     """The downloadable template: the header and one example line."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv_safe.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(COLUMNS)
     example = {
         "uai": "0350001A",

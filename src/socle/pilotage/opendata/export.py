@@ -7,7 +7,6 @@ datapackage.json says so), so a typo cannot wipe an unrelated directory."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import logging
@@ -23,6 +22,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
 from django.utils import timezone
+
+from socle.core import csv_safe
 
 from . import dcat, register, schemas
 from .disclosure import Rules
@@ -331,23 +332,19 @@ def _level_title(level: str) -> str:
 
 def write_csv(path: Path, columns: list[str], batches: Iterable[list[dict]]) -> int:
     """UTF-8, `;`-separated, header row, empty cell for a missing value (as data.education.gouv.fr
-    publishes). Numbers are written with a dot and without thousands separator. Written batch by
-    batch; returns the number of rows."""
+    publishes). Numbers are written with a dot, without thousands separator, floats in their
+    shortest exact form (the CSV and the Parquet hold the same number). Text cells a spreadsheet
+    would evaluate are neutralised (socle.core.csv_safe). Written batch by batch; returns the
+    number of rows."""
     count = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
+        writer = csv_safe.writer(handle, delimiter=";", lineterminator="\r\n")
         writer.writerow(columns)
         for records in batches:
             for record in records:
-                writer.writerow(["" if record[c] is None else _text(record[c]) for c in columns])
+                writer.writerow([record[c] for c in columns])
             count += len(records)
     return count
-
-
-def _text(value) -> str:
-    if isinstance(value, float):
-        return repr(value)  # shortest exact form: the CSV and the Parquet hold the same number
-    return str(value)
 
 
 def write_parquet(path: Path, fields: list[dict], batches: Iterable[list[dict]]) -> None:

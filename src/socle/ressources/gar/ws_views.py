@@ -14,7 +14,6 @@ and touches its own subscriptions, for resources of its own distributor code."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import logging
@@ -26,6 +25,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from socle.core import csv_safe
 from socle.referentiel import services as referentiel
 from socle.ressources import services as catalogue
 
@@ -417,7 +417,7 @@ def assignment_counts(request):
     for row in rows:
         counts.setdefault((row["uai"], row["subscription_id"]), {})[row["audience"]] = row["n"]
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\n")
+    writer = csv_safe.writer(out, delimiter=";", lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     subscriptions = Subscription.objects.filter(distributor=distributor).prefetch_related("schools")
     for sub in subscriptions.order_by("subscription_id"):
