@@ -24,9 +24,16 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest
 from ninja import Query, Schema, Status
-from ninja.security import django_auth
 
-from socle.core.api_auth import AUTH_ERRORS, ApiError, ErrorOut, SocleAPI, TokenAuth, scopes_extra
+from socle.core.api_auth import (
+    AUTH_ERRORS,
+    ApiError,
+    ErrorOut,
+    SocleAPI,
+    TokenAuth,
+    scopes_extra,
+    session_auth,
+)
 from socle.core.models import ApiToken
 from socle.referentiel import services as referentiel
 
@@ -63,8 +70,8 @@ api = SocleAPI(
     urls_namespace="pilotage:pilotage-api",
 )
 
-read_auth = [TokenAuth(READ), django_auth]
-declare_auth = [TokenAuth(DECLARE), django_auth]
+read_auth = [TokenAuth(READ), session_auth]
+declare_auth = [TokenAuth(DECLARE), session_auth]
 READ_EXTRA = scopes_extra(READ)
 DECLARE_EXTRA = scopes_extra(DECLARE)
 

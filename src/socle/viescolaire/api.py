@@ -15,9 +15,8 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from ninja import Schema, Status
-from ninja.security import SessionAuth
 
-from socle.core.api_auth import ApiError, ErrorOut, SocleAPI
+from socle.core.api_auth import ApiError, ErrorOut, SessionUserAuth, SocleAPI
 from socle.viescolaire.diffusion import services as diffusion
 
 from . import audiences, services
@@ -25,8 +24,8 @@ from .audit import log_marks_read
 from .models import Evaluation
 
 
-class SessionCSRFAuth(SessionAuth):
-    """The logged-in user of the session; CSRF checked on unsafe methods."""
+class SessionCSRFAuth(SessionUserAuth):
+    """The logged-in user of the session; CSRF checked on unsafe methods (401 first)."""
 
     openapi_description = (
         "The Django session cookie of a logged-in user (log in at /identite/connexion/). "

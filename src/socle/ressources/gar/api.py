@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 from ninja import Field, Schema, Status
-from ninja.security import django_auth
 
-from socle.core.api_auth import ApiError, ErrorOut, SocleAPI
+from socle.core.api_auth import ApiError, ErrorOut, SocleAPI, session_auth
 from socle.identite import services as identite
 from socle.referentiel import services as referentiel
 
@@ -66,7 +65,7 @@ def launch_path(ark: str) -> str:
     return reverse("ressources_gar:launch", kwargs={"ark": ark})
 
 
-@api.get("/mediacentre", response={200: MediacentreOut, **ERRORS}, auth=django_auth, tags=["médiacentre"])
+@api.get("/mediacentre", response={200: MediacentreOut, **ERRORS}, auth=session_auth, tags=["médiacentre"])
 def mediacentre(request):
     """The resources assigned to the signed-in user now. `urlAccesRessource` is Socle's launch
     URL (it checks the assignment, then sends the user to the provider)."""
@@ -143,7 +142,7 @@ def _school(request, uai: str):
 @api.get(
     "/console/{uai}/subscriptions",
     response={200: list[SubscriptionOut], **ERRORS},
-    auth=django_auth,
+    auth=session_auth,
     tags=["console"],
 )
 def console_subscriptions(request, uai: str):
@@ -183,7 +182,7 @@ class AssignIn(Schema):
 @api.post(
     "/console/{uai}/assignments",
     response={201: AssignmentOut, 409: ErrorOut, **ERRORS},
-    auth=django_auth,
+    auth=session_auth,
     tags=["console"],
 )
 def console_assign(request, uai: str, payload: AssignIn):
@@ -215,7 +214,7 @@ def console_assign(request, uai: str, payload: AssignIn):
 @api.delete(
     "/console/{uai}/assignments/{assignment_id}",
     response={200: dict, **ERRORS},
-    auth=django_auth,
+    auth=session_auth,
     tags=["console"],
 )
 def console_withdraw(request, uai: str, assignment_id: int):
@@ -238,7 +237,7 @@ class EventOut(Schema):
 
 
 @api.get(
-    "/console/{uai}/history", response={200: list[EventOut], **ERRORS}, auth=django_auth, tags=["console"]
+    "/console/{uai}/history", response={200: list[EventOut], **ERRORS}, auth=session_auth, tags=["console"]
 )
 def console_history(request, uai: str):
     school = _school(request, uai)
