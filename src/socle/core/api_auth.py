@@ -161,6 +161,10 @@ class _PreciseJSONEncoder(NinjaJSONEncoder):
 
     def default(self, o: Any) -> Any:
         if isinstance(o, dt.datetime):
+            offset = o.utcoffset()
+            if offset is not None and offset.seconds % 60:
+                # A historical zone offset with seconds (LMT +00:09:21) is not RFC 3339.
+                o = o.astimezone(dt.UTC)
             return o.isoformat()
         return super().default(o)
 

@@ -34,8 +34,17 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.signals import got_request_exception
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, UnreadablePostError
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    QueryDict,
+    UnreadablePostError,
+)
+from django.http.multipartparser import MultiPartParserError
 from django.urls import re_path
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
 from ninja.openapi.schema import BODY_CONTENT_TYPES, REF_TEMPLATE
@@ -46,6 +55,7 @@ from .storable import MAX_JSON_DEPTH, json_problem
 log = logging.getLogger(__name__)
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+FORM_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
 
 
 class ApiError(Exception):
@@ -166,6 +176,7 @@ class ErrorPathAPI(NinjaAPI):
         self.add_exception_handler(RequestDataTooBig, self._too_big)
         self.add_exception_handler(UnreadablePostError, self._unreadable)
         self.add_exception_handler(SuspiciousOperation, self._suspicious)
+        self.add_exception_handler(MultiPartParserError, self._suspicious)
         self.add_exception_handler(Exception, self._server_error)
 
     # --- Responses -----------------------------------------------------------------------------
@@ -224,7 +235,7 @@ class ErrorPathAPI(NinjaAPI):
             request, ApiError(400, "bad_request", "the request body could not be read")
         )
 
-    def _suspicious(self, request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    def _suspicious(self, request: HttpRequest, exc: Exception) -> HttpResponse:
         return self.error_response(request, ApiError(400, "bad_request", str(exc) or "Bad request."))
 
     def _server_error(self, request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -283,6 +294,12 @@ class ErrorPathAPI(NinjaAPI):
                 return ApiError(400, "bad_request", "Content-Length must be a non-negative integer")
             if length > limit:
                 return too_large(limit)
+        accepted = self.accepted_media_types(operation)
+        if not any(kind in FORM_TYPES for kind in accepted):
+            # Nothing reads this endpoint's body as a form (not even the CSRF check, which takes
+            # the token from the X-CSRFToken header): a multipart body without boundary is not a
+            # parse error waiting to happen.
+            request._post, request._files = QueryDict(), MultiValueDict()
         if request.method not in BODY_METHODS and not announced:
             return None
         if not hasattr(request, "_body"):
@@ -295,17 +312,19 @@ class ErrorPathAPI(NinjaAPI):
             request._body = data
             request._stream = io.BytesIO(data)
         if request._body:
-            accepted = self.accepted_media_types(operation)
             kind = media_type(request)
             if (
                 accepted
                 and kind not in accepted
                 and not (kind.endswith("+json") and "application/json" in accepted)
             ):
+                expected = (
+                    f"sent as {' or '.join(accepted)}" if accepted else "empty: this endpoint takes none"
+                )
                 return ApiError(
                     415,
                     "unsupported_media_type",
-                    f"the body must be sent as {' or '.join(accepted)}, not {kind or 'no Content-Type'!r}",
+                    f"the body must be {expected}, not {kind or 'no Content-Type'!r}",
                 )
         return None
 
