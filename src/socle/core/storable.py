@@ -73,13 +73,18 @@ def _join(path: str, key: Any, brackets: bool) -> str:
 
 
 def json_problem(
-    value: Any, path: str = "", *, max_depth: int = MAX_JSON_DEPTH, brackets: bool = True
+    value: Any,
+    path: str = "",
+    *,
+    max_depth: int = MAX_JSON_DEPTH,
+    brackets: bool = True,
+    numbers: bool = True,
 ) -> tuple[str, str] | None:
     """The first value of a parsed JSON document that cannot be stored, as (path, reason):
     nesting deeper than `max_depth`, a NUL in a string or a key, an integer beyond 64 bits, a
     number too large for a double. Iterative: a document nested 100 000 deep is answered, not a
     RecursionError. Paths are `a.b[0]` (`a.b.0` with `brackets=False`, as the JSON APIs name
-    fields)."""
+    fields). `numbers=False` leaves numbers alone (jsonb holds any JSON number)."""
     stack: list[tuple[Any, str, int]] = [(value, path, 1)]
     while stack:
         item, where, depth = stack.pop()
@@ -95,7 +100,7 @@ def json_problem(
         elif isinstance(item, str):
             if "\x00" in item:
                 return where or "(document)", "must not contain the NUL character (U+0000)"
-        elif isinstance(item, bool):
+        elif isinstance(item, bool) or not numbers:
             continue
         elif isinstance(item, int):
             if not BIGINT_MIN <= item <= BIGINT_MAX:
