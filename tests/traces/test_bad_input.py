@@ -42,6 +42,18 @@ def test_a_timestamp_beyond_year_9999_in_utc_is_refused_and_reads_keep_working(l
         assert name in _error(refused)
 
 
+def test_an_offset_postgresql_would_refuse_is_stored_in_utc(lrs):
+    """ISO 8601 allows offsets up to ±23:59, PostgreSQL's timestamptz ±15:59."""
+    data = statement(timestamp="2026-01-01T00:00:00+23:58")
+    assert lrs.post_statements(data).status == 200
+    stored = Statement.objects.get()
+    assert stored.timestamp.isoformat() == "2025-12-31T00:02:00+00:00"
+    read = lrs.request("GET", "statements", params={"statementId": data["id"]}).json()
+    assert read["timestamp"] == "2026-01-01T00:00:00+23:58"
+    since = lrs.request("GET", "statements", params={"since": "2999-12-31T23:00:00-23:59"})
+    assert since.status == 200 and since.json()["statements"] == []
+
+
 def test_nul_characters_are_refused_with_their_path(lrs):
     cases = [
         (

@@ -438,7 +438,9 @@ def document_error_statuses(api: ErrorPathAPI, schema: dict) -> None:
                 api.body_limit_of(ninja_operation) if ninja_operation is not None else DEFAULT_MAX_BODY_BYTES
             )
             types = ", ".join((operation.get("requestBody") or {}).get("content", {}) or ["application/json"])
-            responses = operation.setdefault("responses", {})
+            # django-ninja keys its own statuses with integers: one key per status, as strings.
+            responses = {str(key): value for key, value in operation.get("responses", {}).items()}
+            operation["responses"] = responses
             for status in sorted(statuses):
                 description = ERROR_DESCRIPTIONS[status].format(limit=limit, types=types)
                 existing = responses.get(str(status))

@@ -64,7 +64,8 @@ def parse_datetime(value: Any) -> dt.datetime:
     problem = datetime_problem(parsed)
     if problem:
         raise ValueError(problem)
-    return parsed
+    # In UTC: PostgreSQL refuses offsets beyond ±15:59 that RFC 3339 allows (up to ±23:59).
+    return parsed.astimezone(dt.UTC)
 
 
 def parse_date(value: Any) -> dt.date:

@@ -333,7 +333,9 @@ def parse_timestamp(value: Any, path: str = "timestamp") -> datetime:
     problem = datetime_problem(parsed)
     if problem:
         fail(path, problem)
-    return parsed
+    # In UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows (the statement keeps
+    # the timestamp as it was written).
+    return parsed.astimezone(UTC)
 
 
 def check_duration(value: Any, path: str) -> None:

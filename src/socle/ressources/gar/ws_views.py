@@ -19,6 +19,7 @@ read only once the distributor is authenticated, and never beyond SOCLE_GAR_WS_M
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import logging
@@ -174,8 +175,9 @@ def _fields(data: wsxml.SubscriptionData) -> dict:
         "resource_ark": data.resource_ark,
         "resource_label": data.resource_label,
         "project_code": data.project_code,
-        "valid_from": data.valid_from,
-        "valid_until": data.valid_until,
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows.
+        "valid_from": data.valid_from.astimezone(dt.UTC),
+        "valid_until": data.valid_until.astimezone(dt.UTC),
         "transferable": data.transferable,
         "assignment_type": data.assignment_type,
         "licences_global": data.licences.get("nbLicenceGlobale"),
