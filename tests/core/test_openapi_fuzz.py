@@ -150,13 +150,3 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 def test_every_openapi_document_holds_under_fuzzing(case, request):
     CASES[request.node.document] += 1
     case.call_and_validate(headers=request.node.credentials)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def report_cases(request):
-    yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and CASES:
-        total = sum(CASES.values())
-        detail = ", ".join(f"{name} {count}" for name, count in sorted(CASES.items()))
-        reporter.write_line(f"schemathesis: {total} cases ({detail})")

@@ -110,14 +110,22 @@ def json_problem(
     return None
 
 
-def json_depth_exceeds(value: Any, max_depth: int = MAX_JSON_DEPTH) -> bool:
-    """Whether `value` nests arrays/objects deeper than `max_depth` (iterative)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth > max_depth:
-                return True
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+def _deeper(value: Any, remaining: int) -> bool:
+    # Recursion is bounded by `remaining` (≤ MAX_JSON_DEPTH levels), never by the input.
+    if remaining == 0:
+        return True
+    children = value.values() if type(value) is dict else value
+    for child in children:
+        kind = type(child)
+        if (kind is dict or kind is list) and _deeper(child, remaining - 1):
+            return True
     return False
+
+
+def json_depth_exceeds(value: Any, max_depth: int = MAX_JSON_DEPTH) -> bool:
+    """Whether `value` nests arrays/objects deeper than `max_depth` (a scalar nests 0 levels).
+    Called for every xAPI extension value, so kept cheap (≈ 1 µs for a small object)."""
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        return False
+    return _deeper(value, max_depth)

@@ -84,6 +84,14 @@ def xapi_view(resource: str, handlers: dict, *, about: bool = False):
     return view
 
 
+@csrf_exempt
+def unknown_path(request: HttpRequest) -> HttpResponse:
+    """Any other path under /xapi/: xAPI's error object, not an HTML page."""
+    if request.method == "OPTIONS":
+        return respond(204)
+    return error_response(XAPIError(404, f"no xAPI resource at {request.path!r:.200}"))
+
+
 # --- Parameters --------------------------------------------------------------------------------
 def check_params(xreq: XRequest, allowed: set[str]) -> None:
     unknown = set(xreq.params) - allowed

@@ -179,7 +179,7 @@ class MarkEntry(Schema):
     pupil_uid: uuid.UUID
     # marked, absent, exempt; "" with no value clears the mark
     status: Literal["marked", "absent", "exempt", ""] = "marked"
-    value: Decimal | None = Field(None, ge=0, max_digits=5, decimal_places=2)
+    value: Decimal | None = None  # checked against the scale by the service, naming the pupil
 
 
 class MarksIn(Schema):
