@@ -40,7 +40,7 @@ from socle.referentiel.codes import make_uai
 from tests.identite.conftest import world  # noqa: F401 - fixture
 from tests.ressources.gar.conftest import catalogue, distributors, subscribe  # noqa: F401 - fixtures
 
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 10
 DOCUMENTS = {
     "referentiel": ("/api/referentiel/openapi.json", "token"),
     "ressources": ("/api/ressources/openapi.json", "token"),
