@@ -86,3 +86,15 @@ def test_unknown_paths_and_methods_get_the_imsx_payload(api, client):  # noqa: F
     response = client.post(f"{BASE}/users", {}, HTTP_AUTHORIZATION=f"Bearer {api.token['access_token']}")
     assert _minor(response, 405) == "invaliddata"
     assert "GET" in response["Allow"]
+
+
+def test_the_token_endpoint_answers_bad_requests_in_its_shape(world, client):
+    """RFC 6749's error object, never a 500: malformed Basic credentials, a body over the limit."""
+    bad_basic = client.post(
+        "/ims/oneroster/token", {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION="Basic %%%"
+    )
+    assert bad_basic.status_code == 401 and bad_basic.json()["error"] == "invalid_client"
+    big = client.post(
+        "/ims/oneroster/token", "grant_type=" + "x" * 20_000, content_type="application/x-www-form-urlencoded"
+    )
+    assert big.status_code == 413 and big.json()["error"] == "invalid_request"

@@ -18,7 +18,9 @@ import json
 import re
 from urllib.parse import urlencode
 
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -30,6 +32,7 @@ from .filters import FilterError, parse
 from .spec import DATE_COLUMNS, DATETIME_COLUMNS
 
 BASE = "/ims/oneroster/rostering/v1p2"
+TOKEN_MAX_BODY = 10_000
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 ALL_RECORDS = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -101,7 +104,13 @@ class ApiError(Exception):
 @require_POST
 def token(request):
     try:
+        if int(request.META.get("CONTENT_LENGTH") or 0) > TOKEN_MAX_BODY:
+            # A token request is a few form fields: refused before reading (RFC 6749's error shape).
+            request._post, request._files = QueryDict(), MultiValueDict()
+            raise auth.AuthError(413, "invalid_request", f"the request body is over {TOKEN_MAX_BODY} bytes")
         answer = auth.issue_token(request)
+    except (ValueError, MultiPartParserError) as error:  # a Content-Length or a form that cannot be read
+        return JsonResponse({"error": "invalid_request", "error_description": str(error)[:200]}, status=400)
     except auth.AuthError as error:
         agreements.log_access(
             None,
@@ -109,7 +118,7 @@ def token(request):
             "POST token",
             granted=False,
             reason=error.description,
-            consumer_label=auth.client_from_request(request)[0] or "unknown client",
+            consumer_label=_client_label(request),
         )
         response = JsonResponse(
             {"error": error.code, "error_description": error.description}, status=error.status
@@ -120,6 +129,14 @@ def token(request):
     response = JsonResponse(answer)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _client_label(request) -> str:
+    """Who asked, for the access log — whatever the request holds (malformed credentials too)."""
+    try:
+        return auth.client_from_request(request)[0][:200] or "unknown client"
+    except (auth.AuthError, ValueError, MultiPartParserError):
+        return "unknown client"
 
 
 # --- JSON rendering ----------------------------------------------------------------------------
