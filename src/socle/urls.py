@@ -1,13 +1,16 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from socle.referentiel.api import api as referentiel_api
 from socle.ressources.api import api as ressources_api
+from socle.traces.views import unknown_path as xapi_unknown_path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/referentiel/", referentiel_api.urls),
     path("xapi/", include("socle.traces.urls")),
+    # Any other path under /xapi/: xAPI's JSON 404, through the full middleware stack.
+    re_path(r"^xapi/", xapi_unknown_path),
     path("", include("socle.core.urls")),
     # Operations: liveness and readiness (/sante/…), the scheduled jobs' page and API (/exploitation/).
     path("", include("socle.operations.urls")),

@@ -313,7 +313,7 @@ def test_classes_filters(world, read):
     assert [c["code"] for c in get(path, read, school_year=world.old_year.code).json()["items"]] == ["5A"]
     assert [c["code"] for c in get(path, read, kind="groupe").json()["items"]] == ["LAT4"]
     assert [c["code"] for c in get(path, read, level="3E").json()["items"]] == ["3B"]
-    assert_error(get(path, read, school_year="1999-2000"), 400, "invalid_parameter", "school_year")
+    assert_error(get(path, read, school_year="1999-2000"), 404, "not_found", "school_year")
     assert_error(get(path, read, level="7E"), 400, "invalid_parameter", "level")
     assert_error(get(f"/schools/{make_uai('0359999')}/classes", read), 404, "not_found", "uai")
 

@@ -96,7 +96,7 @@ def test_review_decision(client, world, imported):
     assert [item["ark"] for item in queue] == [GEOMETRY]
     url = f"{BASE}/reviews/{GEOMETRY}"
     refused = client.post(url, {"decision": "refuse"}, content_type="application/json", **auth)
-    assert refused.status_code == 400 and refused.json()["error"] == {
+    assert refused.status_code == 422 and refused.json()["error"] == {
         "code": "invalid_body",
         "message": "a refusal needs reasons",
         "field": "reasons",

@@ -39,6 +39,26 @@ agent = json.dumps({"mbox": "mailto:a@example.org"})
 out["by_agent"] = len(
     json.loads(client.get("/xapi/statements", {"agent": agent}, **headers).content)["statements"]
 )
+# What PostgreSQL could not hold is refused on SQLite too (which would have stored it).
+refusals = [
+    {**statement, "timestamp": "9999-12-31T23:59:59-14:00"},
+    {**statement, "actor": {"mbox": "mailto:a@example.org", "name": "N\u0000UL"}},
+    {
+        **statement,
+        "result": {
+            "extensions": {
+                "http://example.org/x": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]
+            }
+        },
+    },
+    {**statement, "verb": {"id": "http://example.org/" + "v" * 2100}},
+]
+before = Statement.objects.count()
+out["refused"] = [
+    client.post("/xapi/statements", json.dumps(item), "application/json", **headers).status_code
+    for item in refusals
+]
+out["stored_after_refusals"] = Statement.objects.count() - before
 call_command("traces_erase_agent", "a@example.org", stdout=open(os.devnull, "w"))  # noqa: SIM115
 out["after_erasure"] = Statement.objects.count()
 sys.stdout.write(json.dumps(out) + "\n")

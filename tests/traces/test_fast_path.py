@@ -66,10 +66,11 @@ def test_short_path_serves_xapi_without_the_session_stack(auth):
 @override_settings(MIDDLEWARE=with_short_path())
 def test_short_path_leaves_other_requests_to_the_full_stack(auth):
     client = Client()
-    # Unknown path under /xapi/: the normal stack answers (404 page with its headers).
+    # Unknown path under /xapi/: the normal stack answers (xAPI's 404, with the stack's headers).
     response = client.get("/xapi/no-such-resource", **auth)
     assert response.status_code == 404
     assert response["X-Frame-Options"] == "DENY"
+    assert response.json()["error"]["code"] == 404
     # The about resource through the short path still answers the xAPI way.
     about = client.get("/xapi/about")
     assert about.status_code == 200

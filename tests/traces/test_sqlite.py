@@ -27,4 +27,12 @@ def test_lrs_on_sqlite(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     observed = json.loads(result.stdout.strip().splitlines()[-1])
-    assert observed == {"post": 200, "first_page": 1, "second_page": 1, "by_agent": 2, "after_erasure": 0}
+    assert observed == {
+        "post": 200,
+        "first_page": 1,
+        "second_page": 1,
+        "by_agent": 2,
+        "refused": [400, 400, 400, 400],
+        "stored_after_refusals": 0,
+        "after_erasure": 0,
+    }

@@ -60,7 +60,7 @@ def test_anonymous_csrf_and_errors_have_the_platform_shape(vs, at):
     client = Client(enforce_csrf_checks=True)
     client.force_login(vs.users["martin"])
     no_token = client.post(API + "/threads", data="{}", content_type="application/json")
-    assert no_token.status_code == 403 and no_token.json()["error"]["code"] == "forbidden"
+    assert no_token.status_code == 403 and no_token.json()["error"]["code"] == "csrf_failed"
     client = session(vs, "martin")
     refused = post(
         client,

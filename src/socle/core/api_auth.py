@@ -13,52 +13,45 @@ tells a view whether it may add optional personal fields.
 
 Status codes follow RFC 6750: 401 with `WWW-Authenticate: Bearer …` when the token is missing,
 unknown, expired or revoked; 403 with `error="insufficient_scope"` naming the missing scope.
-Query and path parameters that fail validation give a 400 naming the parameter."""
+APIs used by the pages' own users authenticate with `session_auth` (the Django session; the CSRF
+token is checked on unsafe methods, but only once a user is logged in: a request without
+credentials is a 401, never a CSRF 403). Every other error takes `api_errors`' one path."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja.errors import AuthenticationError
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
-from ninja.security import HttpBearer
+from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
+from .api_errors import ApiError, ErrorDetail, ErrorOut, ErrorPathAPI, body_limit
 from .models import ApiToken
+
+__all__ = [
+    "AUTH_ERRORS",
+    "ApiError",
+    "ErrorDetail",
+    "ErrorOut",
+    "SessionUserAuth",
+    "SocleAPI",
+    "TokenAuth",
+    "audit_token_access",
+    "body_limit",
+    "has_scope",
+    "scopes_extra",
+    "session_auth",
+]
 
 REALM = "socle"
 SECURITY_SCHEME = "TokenAuth"
 # OpenAPI extension key carrying a route's required scopes; `SocleAPI` moves it into the
 # operation's `security` requirement (OpenAPI 3.1 allows role names for non-OAuth schemes).
 SCOPES_EXTENSION = "x-required-scopes"
-
-
-class ApiError(Exception):
-    """An error answered as `{"error": {"code": …, "message": …, "field": …}}`."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        field: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
-        self.headers = headers or {}
-
-    def body(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.field is not None:
-            error["field"] = self.field
-        return {"error": error}
 
 
 def _challenge(error: str | None = None, description: str | None = None, scope: str | None = None) -> str:
@@ -122,16 +115,30 @@ class TokenAuth(HttpBearer):
         return api_token
 
 
-class ErrorDetail(Schema):
-    code: str
-    message: str
-    field: str | None = None
+class SessionUserAuth(SessionAuth):
+    """The logged-in user of the Django session. Unlike django-ninja's `SessionAuth`, the CSRF
+    token is only checked once a user is found: without a session the answer is 401 (log in),
+    with a session but no CSRF token on an unsafe method it is 403 `csrf_failed`."""
+
+    openapi_description = (
+        "The Django session cookie of a logged-in user (log in at /identite/connexion/). "
+        "POST, PUT and DELETE also need the CSRF token in the X-CSRFToken header."
+    )
+
+    def __call__(self, request: HttpRequest):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None  # then AuthenticationError: 401
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise ApiError(
+                403,
+                "csrf_failed",
+                "CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header.",
+            )
+        return user
 
 
-class ErrorOut(Schema):
-    """The one error shape of every Socle API."""
-
-    error: ErrorDetail
+session_auth = SessionUserAuth()
 
 
 # The error responses every protected route declares, for the OpenAPI document.
@@ -148,34 +155,16 @@ def scopes_extra(*scopes: str) -> dict[str, Any]:
     return {SCOPES_EXTENSION: list(scopes)}
 
 
-def _describe_validation_error(error: dict[str, Any]) -> tuple[str | None, str]:
-    loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body", "header")]
-    field = ".".join(loc) or None
-    message = error.get("msg", "invalid value")
-    ctx = error.get("ctx") or {}
-    kind = error.get("type", "")
-    if kind == "less_than_equal" and "le" in ctx:
-        message = f"must be at most {ctx['le']}"
-    elif kind == "greater_than_equal" and "ge" in ctx:
-        message = f"must be at least {ctx['ge']}"
-    elif kind == "missing":
-        message = "is required"
-    elif kind == "enum" and "expected" in ctx:
-        message = f"expected one of {ctx['expected']}"
-    elif kind.endswith("_parsing") or kind.endswith("_type"):
-        message = f"{message[0].lower()}{message[1:]}" if message else message
-    received = error.get("input")
-    if kind != "missing" and isinstance(received, str | int | float):
-        message += f" (got {received!r})"
-    return field, message
-
-
 class _PreciseJSONEncoder(NinjaJSONEncoder):
     """Django's encoder cuts datetimes to milliseconds; `date_last_modified` is a sync
     watermark, so keep microseconds (ISO 8601 with its UTC offset)."""
 
     def default(self, o: Any) -> Any:
         if isinstance(o, dt.datetime):
+            offset = o.utcoffset()
+            if offset is not None and offset.seconds % 60:
+                # A historical zone offset with seconds (LMT +00:09:21) is not RFC 3339.
+                o = o.astimezone(dt.UTC)
             return o.isoformat()
         return super().default(o)
 
@@ -184,37 +173,14 @@ class PreciseJSONRenderer(JSONRenderer):
     encoder_class = _PreciseJSONEncoder
 
 
-class SocleAPI(NinjaAPI):
-    """A `NinjaAPI` with the platform's error shape and scope-aware OpenAPI security."""
+class SocleAPI(ErrorPathAPI):
+    """A `NinjaAPI` with the platform's one error path (`api_errors`) and scope-aware OpenAPI
+    security."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("renderer", PreciseJSONRenderer())
         super().__init__(*args, **kwargs)
-        self.add_exception_handler(ApiError, self._api_error)
-        self.add_exception_handler(ValidationError, self._validation_error)
         self.add_exception_handler(AuthenticationError, self._authentication_error)
-        self.add_exception_handler(HttpError, self._http_error)
-        self.add_exception_handler(Http404, self._not_found)
-
-    def error_response(self, request: HttpRequest, error: ApiError) -> HttpResponse:
-        response = self.create_response(request, error.body(), status=error.status)
-        for name, value in error.headers.items():
-            response[name] = value
-        return response
-
-    def _api_error(self, request: HttpRequest, exc: ApiError) -> HttpResponse:
-        return self.error_response(request, exc)
-
-    def _validation_error(self, request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        errors = exc.errors or [{}]
-        field, message = _describe_validation_error(errors[0])
-        in_params = all((err.get("loc") or ("query",))[0] in ("query", "path", "header") for err in errors)
-        status, code = (400, "invalid_parameter") if in_params else (422, "invalid_body")
-        text = f"{field}: {message}" if field else message
-        if len(errors) > 1:
-            others = [_describe_validation_error(err)[0] or "?" for err in errors[1:]]
-            text += f" (also invalid: {', '.join(others)})"
-        return self.error_response(request, ApiError(status, code, text, field))
 
     def _authentication_error(self, request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return self.error_response(
@@ -223,15 +189,6 @@ class SocleAPI(NinjaAPI):
                 "Authentication required: send 'Authorization: Bearer <token>'.", invalid=False
             ),
         )
-
-    def _http_error(self, request: HttpRequest, exc: HttpError) -> HttpResponse:
-        code = {400: "bad_request", 403: "forbidden", 404: "not_found", 429: "throttled"}.get(
-            exc.status_code, "error"
-        )
-        return self.error_response(request, ApiError(exc.status_code, code, str(exc)))
-
-    def _not_found(self, request: HttpRequest, exc: Http404) -> HttpResponse:
-        return self.error_response(request, ApiError(404, "not_found", str(exc) or "Not found."))
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any):
         schema = super().get_openapi_schema(*args, **kwargs)

@@ -6,5 +6,6 @@ from .oneroster import api
 
 urlpatterns = [
     path("token", api.token, name="oneroster-token"),
-    re_path(r"^rostering/v1p2/(?P<subpath>.+)$", api.rostering, name="oneroster-rostering"),
+    re_path(r"^rostering/v1p2/(?P<subpath>(?s:.+))\Z", api.rostering, name="oneroster-rostering"),
+    re_path(r"^", api.unknown_path),
 ]

@@ -19,15 +19,25 @@ import binascii
 import dataclasses
 import datetime as dt
 import json
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from django.http import HttpRequest
 from ninja import Query, Schema, Status
-from ninja.security import django_auth
+from pydantic import WithJsonSchema
 
-from socle.core.api_auth import AUTH_ERRORS, ApiError, ErrorOut, SocleAPI, TokenAuth, scopes_extra
+from socle.core.api_auth import (
+    AUTH_ERRORS,
+    ApiError,
+    ErrorOut,
+    SocleAPI,
+    TokenAuth,
+    scopes_extra,
+    session_auth,
+)
+from socle.core.api_types import pattern_str
 from socle.core.models import ApiToken
+from socle.referentiel import codes
 from socle.referentiel import services as referentiel
 
 from . import services
@@ -47,6 +57,20 @@ DECLARE = "pilotage:declare"
 LEVELS = ("school", "commune", "departement", "academie", "region", "nation", "collectivite")
 MAX_ITEMS = 5000
 DEFAULT_PAGE = 1000
+Level = Literal[LEVELS]  # type: ignore[valid-type]
+# A school year of two consecutive years (collecte.check_vintage): listed, since a pattern
+# cannot say "consecutive".
+Vintage = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": [f"{year}-{year + 1}" for year in range(2000, 2100)],
+            "description": "School year, e.g. 2025-2026",
+        }
+    ),
+]
+Uai = pattern_str(codes.UAI_PATTERN, format="uai", description=codes.UAI_DESCRIPTION, checked=False)
 
 api = SocleAPI(
     title="Socle — Pilotage API v1",
@@ -63,8 +87,8 @@ api = SocleAPI(
     urls_namespace="pilotage:pilotage-api",
 )
 
-read_auth = [TokenAuth(READ), django_auth]
-declare_auth = [TokenAuth(DECLARE), django_auth]
+read_auth = [TokenAuth(READ), session_auth]
+declare_auth = [TokenAuth(DECLARE), session_auth]
 READ_EXTRA = scopes_extra(READ)
 DECLARE_EXTRA = scopes_extra(DECLARE)
 
@@ -160,8 +184,8 @@ class ComparisonOut(Schema):
 
 class DeclarationIn(Schema):
     uai: str
-    vintage: str
-    kind: str
+    vintage: Vintage
+    kind: Literal["equipment", "pix"]
     values: dict[str, Any]
 
 
@@ -239,12 +263,14 @@ def list_indicators(request: HttpRequest):
 )
 def list_values(
     request: HttpRequest,
-    level: str = Query(..., description="One of " + ", ".join(LEVELS)),
+    level: Level = Query(..., description="One of " + ", ".join(LEVELS)),
     code: list[str] | None = Query(
         None, description="Territory codes (UAI, INSEE code, 'FR', 'departement:35'…)"
     ),
     indicator: str | None = Query(None, description="Indicator code"),
-    vintage: str | None = Query(None, description="School year, e.g. 2025-2026 (default: the current one)"),
+    vintage: Vintage | None = Query(
+        None, description="School year, e.g. 2025-2026 (default: the current one)"
+    ),
     limit: int = Query(DEFAULT_PAGE, ge=1, le=MAX_ITEMS, description=f"Page size (1–{MAX_ITEMS})"),
     cursor: str | None = Query(None, description="The `cursor` of a `next` link, to read the next page"),
 ):
@@ -325,7 +351,7 @@ def _allowed_codes(scope: access.Scope, level: str) -> list[str]:
     tags=["indicators"],
     summary="A school's indicators next to its commune, département, académie, région and the nation",
 )
-def school_comparison(request: HttpRequest, uai: str, vintage: str | None = Query(None)):
+def school_comparison(request: HttpRequest, uai: Uai, vintage: Vintage | None = Query(None)):
     scope = _scope(request)
     school = collecte.find_school(uai)
     if school is None:
@@ -348,7 +374,7 @@ def school_comparison(request: HttpRequest, uai: str, vintage: str | None = Quer
 def list_declarations(
     request: HttpRequest,
     uai: str | None = Query(None, description="One school's UAI"),
-    vintage: str | None = Query(None, description="School year, e.g. 2025-2026"),
+    vintage: Vintage | None = Query(None, description="School year, e.g. 2025-2026"),
     current: bool = Query(False, description="Only the current declarations (not superseded)"),
 ):
     scope = _scope(request)

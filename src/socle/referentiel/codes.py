@@ -10,6 +10,10 @@ import re
 # (2B) when computing the key.
 UAI_RE = re.compile(r"^(?P<dept>\d{3}|02A|02B)(?P<num>\d{4})(?P<key>[A-Z])$")
 UAI_KEY_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ"
+# The UAI as the APIs document it (upper or lower case; the control letter is checked apart,
+# the OpenAPI documents name that rule with the custom format "uai").
+UAI_PATTERN = r"^(?:[0-9]{3}|02[ABab])[0-9]{4}[A-Za-z]$"
+UAI_DESCRIPTION = "UAI: 7 characters (3 for the département, 4 digits) and the control letter, e.g. 0350122T"
 
 
 def uai_key(first_seven: str) -> str:

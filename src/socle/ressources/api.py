@@ -12,12 +12,22 @@ Notices carry no personal data; decisions name their author (a person or an API 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Query, Schema
 from ninja import Status as HttpStatus
 
-from socle.core.api_auth import AUTH_ERRORS, ApiError, ErrorOut, SocleAPI, TokenAuth, scopes_extra
+from socle.core.api_auth import (
+    AUTH_ERRORS,
+    ApiError,
+    ErrorOut,
+    SocleAPI,
+    TokenAuth,
+    body_limit,
+    scopes_extra,
+)
 
 from . import workflow
 from .importers import ImportReport, import_json, import_scolomfr
@@ -99,7 +109,7 @@ class SearchOut(Schema):
 
 class SearchParams(Schema):
     q: str = Field("", description="French free text; stemmed, accents ignored")
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=10_000)
     per_page: int = Field(10, ge=1, le=100)
     cycle: list[str] = Field([], description="1, 2, 3, 4, lycee")
     usage: list[str] = Field([], description="in_class, at_home, autonomous, guided")
@@ -167,7 +177,7 @@ class ReportOut(Schema):
 
 
 class DecisionIn(Schema):
-    decision: str = Field(description="qualify or refuse")
+    decision: Literal["qualify", "refuse"]
     checklist: dict[str, bool] = Field({}, description="rgaa, personal_data, sso, ecodesign → met?")
     reasons: str = ""
     approved_attributes: list[str] = Field([], description="PRE and/or NOM, among those requested")
@@ -303,13 +313,15 @@ def submit_json(request: HttpRequest, notice: NoticeIn, submit: bool = True):
         "requestBody": {
             "required": True,
             "content": {
-                "application/xml": {"schema": {"type": "string", "description": "ScoLOMFR notice(s)"}}
+                media: {"schema": {"type": "string", "description": "ScoLOMFR notice(s)"}}
+                for media in ("application/xml", "text/xml")
             },
         },
     },
     tags=["providers"],
     summary="Import ScoLOMFR XML notices (request body) and submit them for review",
 )
+@body_limit(10_000_000)
 def submit_scolomfr(request: HttpRequest, submit: bool = True):
     import io
 
@@ -346,7 +358,7 @@ def list_reviews(request: HttpRequest):
 
 @api.post(
     "/reviews/{path:ark}",
-    response={200: DecisionOut, **AUTH_ERRORS, **NOT_FOUND, 409: ErrorOut},
+    response={200: DecisionOut, **AUTH_ERRORS, **NOT_FOUND, 409: ErrorOut, 422: ErrorOut},
     auth=TokenAuth(REVIEW),
     openapi_extra=scopes_extra(REVIEW),
     tags=["review"],
@@ -356,8 +368,6 @@ def decide(request: HttpRequest, ark: str, body: DecisionIn):
     resource = Resource.objects.filter(ark=ark).first()
     if resource is None:
         raise ApiError(404, "not_found", f"No notice {ark!r}.", "ark")
-    if body.decision not in ("qualify", "refuse"):
-        raise ApiError(400, "invalid_body", "decision: expected qualify or refuse", "decision")
     try:
         with transaction.atomic():
             decision = workflow.review(
@@ -369,7 +379,7 @@ def decide(request: HttpRequest, ark: str, body: DecisionIn):
                 approved_attributes=set(body.approved_attributes),
             )
     except workflow.WorkflowError as error:
-        status = 409 if error.field == "status" else 400
+        status = 409 if error.field == "status" else 422
         raise ApiError(
             status, "conflict" if status == 409 else "invalid_body", error.message, error.field
         ) from error

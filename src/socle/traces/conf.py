@@ -47,6 +47,12 @@ def max_page_size() -> int:
     return int(_get("SOCLE_TRACES_MAX_PAGE_SIZE", 1000))
 
 
+def max_body_bytes() -> int:
+    """The largest request body the LRS reads (statements with their attachments, documents):
+    beyond, 413 — refused on the Content-Length before anything is read."""
+    return int(_get("SOCLE_XAPI_MAX_BODY_BYTES", 10_000_000))
+
+
 def partial_batches_default() -> bool:
     """When True, a POST of several statements stores the valid ones and reports the invalid
     ones instead of rejecting the whole batch (clients can also ask per request)."""

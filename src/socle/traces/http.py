@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 import orjson
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.datastructures import MultiValueDict
 
 from . import conf
 from .store import Client, XAPIError
@@ -51,6 +52,8 @@ class XRequest:
     alternate: bool = False
     tenant: str = ""
     django_request: HttpRequest | None = None
+    # The body is read only once the client is authenticated (`load_body`), never before.
+    unread: bool = False
 
     @property
     def content_type(self) -> str:
@@ -98,13 +101,18 @@ def build_request(request: HttpRequest, *, about: bool = False) -> XRequest:
     if request.META.get("CONTENT_LENGTH"):
         headers["content-length"] = request.META["CONTENT_LENGTH"]
     query = dict(parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True))
-    body = request.read()
     method = request.method.upper()
+    _check_length(request)
     xreq = XRequest(
-        method=method, params=query, headers=headers, body=body, path=request.path, django_request=request
+        method=method, params=query, headers=headers, body=b"", path=request.path, django_request=request
     )
     if "method" in query:
+        # The alternate syntax carries the credentials in the body: it is read first (capped).
+        xreq.body = read_body(request)
         _alternate_syntax(xreq)
+    else:
+        xreq.unread = True
+    _check_params(xreq)
     if about:
         version = xreq.headers.get("x-experience-api-version")
         try:
@@ -125,6 +133,53 @@ def build_request(request: HttpRequest, *, about: bool = False) -> XRequest:
         if xreq.version.startswith("2") and xreq.alternate:
             raise XAPIError(400, "the alternate request syntax is not part of xAPI 2.0")
     return xreq
+
+
+# --- Limits ------------------------------------------------------------------------------------
+def _too_large() -> XAPIError:
+    return XAPIError(
+        413, f"the request body is larger than this LRS's limit of {conf.max_body_bytes()} bytes"
+    )
+
+
+def _check_length(request: HttpRequest) -> None:
+    """Refuse on the announced Content-Length, before reading anything."""
+    announced = request.META.get("CONTENT_LENGTH") or ""
+    if not announced:
+        return
+    try:
+        length = int(announced)
+    except ValueError:
+        length = -1
+    if length < 0:
+        raise XAPIError(400, "Content-Length must be a non-negative integer")
+    if length > conf.max_body_bytes():
+        raise _too_large()
+
+
+def read_body(request: HttpRequest) -> bytes:
+    """The body, read up to one byte over the limit whatever the client announced."""
+    limit = conf.max_body_bytes()
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise _too_large()
+    return body
+
+
+def load_body(xreq: XRequest) -> None:
+    if xreq.unread and xreq.django_request is not None:
+        xreq.body = read_body(xreq.django_request)
+        xreq.unread = False
+
+
+def _check_params(xreq: XRequest) -> None:
+    """No parameter may hold a NUL character: document ids, activity ids… go to text columns
+    PostgreSQL refuses it in."""
+    for name, value in xreq.params.items():
+        if "\x00" in name or "\x00" in value:
+            raise XAPIError(
+                400, f"the {name.replace(chr(0), '?')} parameter must not contain the NUL character"
+            )
 
 
 def _alternate_syntax(xreq: XRequest) -> None:
@@ -247,6 +302,9 @@ def _identite_token(xreq: XRequest, header: str) -> Client | None:
     request = xreq.django_request
     if request is None:
         return None
+    if xreq.unread:
+        # The token travels in the header: the toolkit must not read (all of) the body as a form.
+        request._post, request._files = QueryDict(), MultiValueDict()
     request.META["HTTP_AUTHORIZATION"] = header
     valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
     if not valid or oauth_request.access_token is None:
@@ -284,6 +342,10 @@ def respond(
     )
     if body is None:
         del response["Content-Type"]
+    if status not in (204, 304):
+        # Set here: the /xapi/ short path skips CommonMiddleware, and a client must know where
+        # the answer ends even when the server closes without reading an unwanted body.
+        response["Content-Length"] = str(len(response.content))
     response["X-Experience-API-Version"] = version
     for name, value in CORS_HEADERS.items():
         response[name] = value

@@ -8,13 +8,31 @@ it breaks. The first error found is reported.
 It runs for every statement ingested, so it is written for speed (it was most of the CPU time
 of a batch): the JSON path of a value is only built when that value is wrong (the `fail_at`
 helpers take the parent path and the key), type checks are inlined, the sets of allowed
-properties are module constants and checked with one set comparison."""
+properties are module constants and checked with one set comparison.
+
+Beyond the spec, the LRS refuses what it could not store and give back, identically on SQLite
+and PostgreSQL (`socle.core.storable`; xAPI requires a 400 for what it does not accept):
+a timestamp outside years 0001–9999 once in UTC (with a day's margin), a NUL character in any
+string or key (PostgreSQL's jsonb cannot hold it), an extension value nested deeper than
+`MAX_JSON_DEPTH`, an IRI longer than `MAX_IRI_BYTES` (it is indexed)."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+
+import orjson
+
+from socle.core.storable import (
+    MAX_INDEXED_BYTES,
+    MAX_JSON_DEPTH,
+    datetime_problem,
+    json_depth_exceeds,
+    json_problem,
+)
+
+__all__ = ["MAX_JSON_DEPTH", "XAPIValidationError", "json_depth_exceeds", "validate_statement"]
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
@@ -40,6 +58,9 @@ _VERSION_2 = re.compile(r"^(1\.0|2\.0)(\.\d+)?$")
 _is_iri = _IRI.match
 _is_lang = _LANG.match
 _is_uuid = _UUID.match
+MAX_IRI_BYTES = MAX_INDEXED_BYTES
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 INTERACTION_TYPES = frozenset(
     {
@@ -192,11 +213,17 @@ def check_number(value: Any, path: str) -> float:
     return value
 
 
+def _too_long(value: str) -> bool:
+    return len(value) * 4 > MAX_IRI_BYTES and len(value.encode()) > MAX_IRI_BYTES
+
+
 def check_iri(value: Any, path: str) -> str:
     if not isinstance(value, str):
         _not_a("a string", value, path)
     if not _is_iri(value):
-        fail(path, f"must be an absolute IRI, got {value!r}")
+        fail(path, f"must be an absolute IRI, got {value!r:.200}")
+    if _too_long(value):
+        fail(path, f"must be at most {MAX_IRI_BYTES} bytes long (UTF-8): it is indexed")
     return value
 
 
@@ -210,7 +237,7 @@ def _iri_at(value: Any, parent: str, key: str) -> None:
     if isinstance(value, str):
         if value in _valid_iris:
             return
-        if _is_iri(value):
+        if _is_iri(value) and not _too_long(value):
             if len(_valid_iris) >= 100_000:
                 _valid_iris.clear()
             _valid_iris.add(value)
@@ -262,9 +289,11 @@ def _language_map_at(value: Any, parent: str, key: str) -> None:
 
 def check_extensions(value: Any, path: str) -> None:
     check_object(value, path)
-    for key in value:
+    for key, item in value.items():
         if not _is_iri(key):
             fail(f"{path}.{key}", "extension keys must be absolute IRIs")
+        if isinstance(item, dict | list) and json_depth_exceeds(item, MAX_JSON_DEPTH):
+            fail(f"{path}.{key}", f"nests deeper than {MAX_JSON_DEPTH} levels")
 
 
 def parse_timestamp(value: Any, path: str = "timestamp") -> datetime:
@@ -278,9 +307,13 @@ def parse_timestamp(value: Any, path: str = "timestamp") -> datetime:
     if offset == "Z" and (fraction is None or len(fraction) <= 6) and "," not in value:
         # The common shape (UTC, at most microseconds): the C parser gives the same datetime.
         try:
-            return datetime.fromisoformat(value)
+            parsed = datetime.fromisoformat(value)
         except ValueError:
             pass  # out-of-range fields: reported below with the reason
+        else:
+            if _EARLIEST <= parsed <= _LATEST:
+                return parsed
+            fail(path, datetime_problem(parsed))
     tz = UTC
     try:
         if offset and offset not in ("Z", "z"):
@@ -290,13 +323,19 @@ def parse_timestamp(value: Any, path: str = "timestamp") -> datetime:
             delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
             tz = timezone(delta if offset[0] == "+" else -delta)
         micro = int(fraction[:6].ljust(6, "0")) if fraction else 0
-        return datetime(
+        parsed = datetime(
             int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro, tzinfo=tz
         )
     except ValueError as exc:
         if isinstance(exc, XAPIValidationError):
             raise
         fail(path, f"is not a valid date and time ({exc})")
+    problem = datetime_problem(parsed)
+    if problem:
+        fail(path, problem)
+    # In UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows (the statement keeps
+    # the timestamp as it was written).
+    return parsed.astimezone(UTC)
 
 
 def check_duration(value: Any, path: str) -> None:
@@ -699,4 +738,15 @@ def validate_and_parse_timestamp(value: Any, version: str, path: str = "statemen
         check_authority(value["authority"], f"{path}.authority")
     if "version" in value:
         check_version_property(value["version"], f"{path}.version", version)
+    check_storable(value, path)
     return timestamp
+
+
+def check_storable(value: Any, path: str) -> None:
+    """What the validation above lets through and a database could not hold: a NUL character
+    anywhere (in a string or a key). orjson's C encoder writes it `\\u0000`, so one scan of the
+    encoding clears a statement (~1 µs); the path is only looked for when it is found."""
+    if b"\\u0000" in orjson.dumps(value):
+        problem = json_problem(value, path, max_depth=10**6, numbers=False)
+        if problem is not None:
+            fail(*problem)

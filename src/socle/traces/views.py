@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import uuid
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -18,12 +19,33 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from . import agents, conf, multipart, store
-from .http import XRequest, authenticate, build_request, error_response, json_response, respond
+from .http import (
+    XRequest,
+    authenticate,
+    build_request,
+    error_response,
+    json_response,
+    load_body,
+    respond,
+)
 from .models import Activity, Attachment, Document, Statement
 from .store import Client, XAPIError
-from .validation import XAPIValidationError, check_actor, check_agent, check_iri, is_uuid, parse_timestamp
+from .validation import (
+    MAX_JSON_DEPTH,
+    XAPIValidationError,
+    check_actor,
+    check_agent,
+    check_iri,
+    is_uuid,
+    json_depth_exceeds,
+    parse_timestamp,
+)
 
 logger = logging.getLogger(__name__)
+# A document id is part of the documents' unique index, beside the activity IRI (at most
+# validation.MAX_IRI_BYTES): both must fit in one PostgreSQL B-tree entry.
+MAX_DOCUMENT_ID_BYTES = 400
+MAX_CONTENT_TYPE = 255  # the column
 ABOUT_VERSIONS = ["1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0"]
 CURSOR_SALT = "socle.traces.more"
 
@@ -46,6 +68,7 @@ def xapi_view(resource: str, handlers: dict, *, about: bool = False):
             if handler is None:
                 raise XAPIError(405, f"{xreq.method} is not allowed on the {resource} resource")
             client = None if about else authenticate(xreq)
+            load_body(xreq)  # after the credentials: nobody unknown makes the LRS read a body
             response = handler(xreq, client)
             if xreq.method == "HEAD":
                 response.content = b""
@@ -59,6 +82,14 @@ def xapi_view(resource: str, handlers: dict, *, about: bool = False):
         return response
 
     return view
+
+
+@csrf_exempt
+def unknown_path(request: HttpRequest) -> HttpResponse:
+    """Any other path under /xapi/: xAPI's error object, not an HTML page."""
+    if request.method == "OPTIONS":
+        return respond(204)
+    return error_response(XAPIError(404, f"no xAPI resource at {request.path!r:.200}"))
 
 
 # --- Parameters --------------------------------------------------------------------------------
@@ -181,6 +212,10 @@ def _parse_statement_body(xreq: XRequest) -> tuple[Any, dict[str, tuple[str, byt
                 raise XAPIError(400, f"multipart part {index} must have Content-Transfer-Encoding: binary")
             if multipart.sha2(part.body, digest) != digest.lower():
                 raise XAPIError(400, f"multipart part {index}: its content does not match its hash")
+            if len(part.content_type) > MAX_CONTENT_TYPE:
+                raise XAPIError(
+                    400, f"multipart part {index}: its Content-Type is over {MAX_CONTENT_TYPE} characters"
+                )
             attachments[digest] = (part.content_type, part.body)
         return data, attachments
     if content_type != "application/json":
@@ -357,9 +392,9 @@ def statements_get(xreq: XRequest, client: Client) -> HttpResponse:
         ascending=param_bool(xreq, "ascending"),
     )
     limit = params.get("limit", "0")
-    if not limit.isdigit():
+    if not re.fullmatch(r"[0-9]+", limit):
         raise XAPIError(400, "the limit parameter must be a non-negative integer")
-    query.limit = int(limit)
+    query.limit = int(limit) if len(limit) <= 18 else 10**18  # any limit is capped at the maximum
     rows, next_cursor = store.run_query(client, query, cursor, mine_only)
     more = ""
     if next_cursor is not None:
@@ -444,6 +479,7 @@ class DocumentResource:
         where = self.locate(xreq, client)
         doc_id = xreq.params.get(self.id_param)
         if doc_id is not None:
+            _check_doc_id(self.id_param, doc_id)
             if "since" in xreq.params:
                 raise XAPIError(400, f"since cannot be used with {self.id_param}")
             doc = Document.objects.filter(**where, doc_id=doc_id).first()
@@ -468,6 +504,7 @@ class DocumentResource:
         doc_id = xreq.params.get(self.id_param)
         if doc_id is None:
             raise XAPIError(400, f"the {self.id_param} parameter is required")
+        _check_doc_id(self.id_param, doc_id)
         if "since" in xreq.params:
             raise XAPIError(400, "since is only allowed on GET")
         return doc_id
@@ -483,6 +520,8 @@ class DocumentResource:
         where = self.locate(xreq, client)
         doc_id = self._doc_id(xreq)
         content_type = xreq.full_content_type or "application/octet-stream"
+        if len(content_type) > MAX_CONTENT_TYPE:
+            raise XAPIError(400, f"the Content-Type header is over {MAX_CONTENT_TYPE} characters")
         is_json = xreq.content_type == "application/json"
         body = xreq.body
         new_value = None
@@ -494,6 +533,10 @@ class DocumentResource:
                     raise XAPIError(400, f"the document is not valid JSON ({exc})") from exc
         if merge and not isinstance(new_value, dict):
             raise XAPIError(400, "POST merges JSON objects: the document must be a JSON object")
+        if merge and json_depth_exceeds(new_value, MAX_JSON_DEPTH):
+            raise XAPIError(
+                400, f"the document nests deeper than {MAX_JSON_DEPTH} levels: it cannot be merged"
+            )
         with transaction.atomic():
             doc = Document.objects.select_for_update().filter(**where, doc_id=doc_id).first()
             is_state = self.kind == Document.STATE
@@ -507,6 +550,11 @@ class DocumentResource:
                     raise XAPIError(400, "the stored document is not a JSON object") from exc
                 if not isinstance(current, dict):
                     raise XAPIError(400, "the stored document is not a JSON object")
+                if json_depth_exceeds(current, MAX_JSON_DEPTH):
+                    raise XAPIError(
+                        400,
+                        f"the stored document nests deeper than {MAX_JSON_DEPTH} levels: it cannot be merged",
+                    )
                 body = orjson.dumps({**current, **new_value})
                 content_type = "application/json"
             elif merge:
@@ -526,6 +574,8 @@ class DocumentResource:
         if "since" in xreq.params:
             raise XAPIError(400, "since is only allowed on GET")
         doc_id = xreq.params.get(self.id_param)
+        if doc_id is not None:
+            _check_doc_id(self.id_param, doc_id)
         with transaction.atomic():
             if doc_id is None:
                 if self.kind != Document.STATE:
@@ -540,6 +590,13 @@ class DocumentResource:
 
     def handlers(self) -> dict:
         return {"GET": self.get, "PUT": self.put, "POST": self.post, "DELETE": self.delete}
+
+
+def _check_doc_id(name: str, doc_id: str) -> None:
+    if len(doc_id) * 4 > MAX_DOCUMENT_ID_BYTES and len(doc_id.encode()) > MAX_DOCUMENT_ID_BYTES:
+        raise XAPIError(
+            400, f"the {name} parameter must be at most {MAX_DOCUMENT_ID_BYTES} bytes long (UTF-8)"
+        )
 
 
 STATE = DocumentResource(Document.STATE, "stateId", activity=True, agent=True, registration=True)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied
-from ninja import Schema, Status
-from ninja.security import SessionAuth
+from ninja import Field, Schema, Status
 
-from socle.core.api_auth import ApiError, ErrorOut, SocleAPI
+from socle.core.api_auth import ApiError, ErrorOut, SessionUserAuth, SocleAPI
+from socle.core.api_types import IsoDate, text
 from socle.viescolaire.diffusion import services as diffusion
 
 from . import audiences, services
@@ -25,8 +26,8 @@ from .audit import log_marks_read
 from .models import Evaluation
 
 
-class SessionCSRFAuth(SessionAuth):
-    """The logged-in user of the session; CSRF checked on unsafe methods."""
+class SessionCSRFAuth(SessionUserAuth):
+    """The logged-in user of the session; CSRF checked on unsafe methods (401 first)."""
 
     openapi_description = (
         "The Django session cookie of a logged-in user (log in at /identite/connexion/). "
@@ -108,11 +109,11 @@ class ThreadDetailOut(ThreadOut):
 
 
 class NewThreadIn(Schema):
-    subject: str
+    subject: text(200)  # type: ignore[valid-type]
     body: str
     recipients: list[str]  # audience keys, see GET /audiences; "person:<uid>" for one person
     urgent: bool = False
-    urgency_reason: str = ""
+    urgency_reason: text(300) = ""  # type: ignore[valid-type]
 
 
 class ReplyIn(Schema):
@@ -139,10 +140,10 @@ class HomeworkOut(Schema):
 
 class HomeworkIn(Schema):
     class_uid: uuid.UUID
-    subject_code: str
-    title: str
+    subject_code: text(6)  # type: ignore[valid-type]
+    title: text(200)  # type: ignore[valid-type]
     description: str = ""
-    due_date: dt.date
+    due_date: IsoDate
 
 
 class HomeworkSetOut(Schema):
@@ -166,17 +167,19 @@ class EvaluationOut(Schema):
 
 class EvaluationIn(Schema):
     class_uid: uuid.UUID
-    subject_code: str
-    title: str
-    date: dt.date
-    scale: Decimal = Decimal(20)
-    coefficient: Decimal = Decimal(1)
+    subject_code: text(6)  # type: ignore[valid-type]
+    title: text(200)  # type: ignore[valid-type]
+    date: IsoDate
+    # The columns: DecimalField(max_digits=5 / 4, decimal_places=2).
+    scale: Decimal = Field(Decimal(20), gt=0, le=100, max_digits=5, decimal_places=2)
+    coefficient: Decimal = Field(Decimal(1), gt=0, max_digits=4, decimal_places=2)
 
 
 class MarkEntry(Schema):
     pupil_uid: uuid.UUID
-    status: str = "marked"  # marked, absent, exempt; "" with no value clears
-    value: Decimal | None = None
+    # marked, absent, exempt; "" with no value clears the mark
+    status: Literal["marked", "absent", "exempt", ""] = "marked"
+    value: Decimal | None = None  # checked against the scale by the service, naming the pupil
 
 
 class MarksIn(Schema):
@@ -231,13 +234,6 @@ def _sent(message) -> dict:
         "delivered": publication.delivered_at is not None,
         "urgent": publication.urgent,
     }
-
-
-def _uuid(value: str, field: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError as error:
-        raise services.InvalidInput(field, f"expected a UUID, got {value!r}") from error
 
 
 # --- Messages ----------------------------------------------------------------------------------
@@ -336,13 +332,13 @@ def children(request):
 
 # --- Homework ----------------------------------------------------------------------------------
 @api.get("/homework", response={200: list[HomeworkOut], **ERRORS}, summary="Homework of a class or a pupil")
-def list_homework(request, class_uid: str = "", pupil_uid: str = ""):
+def list_homework(request, class_uid: uuid.UUID | None = None, pupil_uid: uuid.UUID | None = None):
     """`class_uid`: every entry of a class (its teachers, the school's management).
     `pupil_uid`: the entries delivered to the user for that pupil (the pupil, their guardians)."""
     if class_uid:
-        return list(services.homework_of_class(request.user, _uuid(class_uid, "class_uid")))
+        return list(services.homework_of_class(request.user, str(class_uid)))
     if pupil_uid:
-        return services.homework_of_pupil(request.user, _uuid(pupil_uid, "pupil_uid"))
+        return services.homework_of_pupil(request.user, str(pupil_uid))
     raise services.InvalidInput("class_uid", "give class_uid or pupil_uid")
 
 

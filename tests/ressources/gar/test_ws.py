@@ -98,7 +98,8 @@ def test_create_is_idempotent_then_update_list_and_delete(world, catalogue, dist
     listed = client.generic(
         "GET",
         "/abonnements-ws/abonnements?debut=0&fin=10",
-        f"<filtres><filtre><filtreNom>uaiEtab</filtreNom><filtreValeur>{other}</filtreValeur></filtre></filtres>",
+        f'<filtres xmlns="{NS}"><filtre><filtreNom>uaiEtab</filtreNom>'
+        f"<filtreValeur>{other}</filtreValeur></filtre></filtres>",
         content_type="application/xml",
     )
     root = fromstring(listed.content)
@@ -146,7 +147,7 @@ def test_bad_subscription_xml_is_rejected_with_every_error_named(world, catalogu
         "line 12: uaiEtab '0350001X': expected a UAI (7 digits and a check letter)."
     )
     assert found[("CHAMP_INVALIDE", "nbLicenceEleve")].endswith(
-        "nbLicenceEleve 'beaucoup': expected a number or ILLIMITE."
+        "nbLicenceEleve 'beaucoup': expected a number (0 to 2147483647) or ILLIMITE."
     )
     assert found[("LICENCE_HORS_PUBLIC", "nbLicenceProfDoc")].endswith(
         "nbLicenceProfDoc is given but DOCUMENTALISTE is not in publicCible."

@@ -2,9 +2,14 @@
 
 Every GET endpoint of the rostering service, with `limit`/`offset`, `sort`/`orderBy`, `filter`
 (see filters.py), `fields`, the `X-Total-Count` and `Link` headers and the spec's error payload
-(imsx_StatusInfo). Access: a bearer token from the token endpoint (auth.py) whose agreement
-gives the schools in scope and the fields that may be emitted; every call, refused ones too,
-is written to the access log."""
+(imsx_StatusInfo, with the 1.2 code-minor vocabulary: unauthorisedrequest, forbidden,
+unknownobject, invaliddata, invalid_filter_field, invalid_selection_field). Access: a bearer
+token from the token endpoint (auth.py) whose agreement gives the schools in scope and the fields
+that may be emitted; every call, refused ones too, is written to the access log.
+
+Bad requests are said, never guessed around: a date filter whose value is no date, an empty
+field selection, a limit over `MAX_LIMIT` are 400s; a nested endpoint under an unknown parent
+(or one outside the agreement) is a 404; any other path or method gets the same payload."""
 
 from __future__ import annotations
 
@@ -13,17 +18,21 @@ import json
 import re
 from urllib.parse import urlencode
 
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from .. import agreements
 from ..models import AccessLogEntry
 from . import auth
 from .build import RosterBuilder
 from .filters import FilterError, parse
+from .spec import DATE_COLUMNS, DATETIME_COLUMNS
 
 BASE = "/ims/oneroster/rostering/v1p2"
+TOKEN_MAX_BODY = 10_000
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 ALL_RECORDS = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -95,7 +104,13 @@ class ApiError(Exception):
 @require_POST
 def token(request):
     try:
+        if int(request.META.get("CONTENT_LENGTH") or 0) > TOKEN_MAX_BODY:
+            # A token request is a few form fields: refused before reading (RFC 6749's error shape).
+            request._post, request._files = QueryDict(), MultiValueDict()
+            raise auth.AuthError(413, "invalid_request", f"the request body is over {TOKEN_MAX_BODY} bytes")
         answer = auth.issue_token(request)
+    except (ValueError, MultiPartParserError) as error:  # a Content-Length or a form that cannot be read
+        return JsonResponse({"error": "invalid_request", "error_description": str(error)[:200]}, status=400)
     except auth.AuthError as error:
         agreements.log_access(
             None,
@@ -103,7 +118,7 @@ def token(request):
             "POST token",
             granted=False,
             reason=error.description,
-            consumer_label=auth.client_from_request(request)[0] or "unknown client",
+            consumer_label=_client_label(request),
         )
         response = JsonResponse(
             {"error": error.code, "error_description": error.description}, status=error.status
@@ -114,6 +129,14 @@ def token(request):
     response = JsonResponse(answer)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _client_label(request) -> str:
+    """Who asked, for the access log — whatever the request holds (malformed credentials too)."""
+    try:
+        return auth.client_from_request(request)[0][:200] or "unknown client"
+    except (auth.AuthError, ValueError, MultiPartParserError):
+        return "unknown client"
 
 
 # --- JSON rendering ----------------------------------------------------------------------------
@@ -379,11 +402,13 @@ ROUTES: list[tuple[re.Pattern, str, str, object]] = [
     (rf"users/{ID}/classes", "classes", ROSTER, lambda r, id: _classes_of_user(r, id)),
 ]
 COMPILED = [
-    (re.compile(f"^{pattern}/?$"), entity, scope, selector) for pattern, entity, scope, selector in ROUTES
+    # \Z, not $: "$" also matches before a final newline ("users\n" from a URL's %0A).
+    (re.compile(f"^{pattern}/?\\Z"), entity, scope, selector)
+    for pattern, entity, scope, selector in ROUTES
 ]
 SINGLE = re.compile(
     r"^(?P<collection>orgs|schools|academicSessions|terms|gradingPeriods|classes|courses|users|students|teachers"
-    r"|enrollments|demographics)/(?P<id>[^/]+)/?$"
+    r"|enrollments|demographics)/(?P<id>[^/]+)/?\Z"
 )
 
 
@@ -395,11 +420,13 @@ def _scope_ok(required: str, scopes: set[str]) -> bool:
     return ROSTER in scopes
 
 
-@require_GET
+@csrf_exempt
 def rostering(request, subpath: str):
-    operation = f"GET {request.get_full_path()}"[:300]
+    operation = f"{request.method} {request.get_full_path()}"[:300]
     agreement = None
     try:
+        if request.method not in ("GET", "HEAD"):
+            raise ApiError(405, "invaliddata", f"{request.method} is not allowed: the service is read-only")
         try:
             agreement, scopes = auth.authenticate(request)
         except auth.AuthError as error:
@@ -419,6 +446,8 @@ def rostering(request, subpath: str):
             consumer_label=None if agreement else "unauthenticated client",
         )
         headers = {"WWW-Authenticate": 'Bearer realm="oneroster"'} if error.status == 401 else {}
+        if error.status == 405:
+            headers = {"Allow": "GET, HEAD"}
         return error_response(error.status, error.minor, error.description, headers)
     agreements.log_access(agreement, AccessLogEntry.Channel.ONEROSTER_API, operation, count)
     return response
@@ -443,7 +472,7 @@ def _answer(request, subpath: str, grant, scopes) -> tuple[HttpResponse, int]:
                 kwargs = match.groupdict()
                 break
     if route is None:
-        raise ApiError(404, "unknown_object", f"no such endpoint: {BASE}/{subpath}")
+        raise ApiError(404, "unknownobject", f"no such endpoint: {BASE}/{subpath!r:.200}")
     entity, scope, selector = route
     if not _scope_ok(scope, scopes):
         needed = auth.full_scope(scope if scope != CORE else ROSTER)
@@ -451,14 +480,16 @@ def _answer(request, subpath: str, grant, scopes) -> tuple[HttpResponse, int]:
     if not grant.shares(entity):
         raise ApiError(403, "forbidden", f"{entity} are outside the agreement {grant.label!r}")
     rendering = Rendering(RosterBuilder(grant, since=ALL_RECORDS), grant, request)
+    if "id" in kwargs:
+        _parent_or_404(rendering, grant, subpath.split("/", 1)[0], kwargs["id"])
     objects = selector(rendering, **kwargs)
     if objects is None:
-        raise ApiError(404, "unknown_object", f"no such object: {subpath}")
+        raise ApiError(404, "unknownobject", f"no such object: {subpath}")
     many_key, one_key = ENTITIES[entity]
     if single:
         found = _by_id(objects, single["id"])
         if found is None:
-            raise ApiError(404, "unknown_object", f"no {one_key} with sourcedId {single['id']!r}")
+            raise ApiError(404, "unknownobject", f"no {one_key} with sourcedId {single['id']!r}")
         found = _select_fields(request, entity, grant, found)
         return JsonResponse({one_key: found}), 1
     objects = _filter_sort(request, entity, grant, objects)
@@ -471,6 +502,49 @@ def _answer(request, subpath: str, grant, scopes) -> tuple[HttpResponse, int]:
     if links:
         response["Link"] = ", ".join(links)
     return response, len(page)
+
+
+def _parent_or_404(rendering: Rendering, grant, collection: str, sourced_id: str) -> None:
+    """`schools/{id}/…`, `classes/{id}/…`: the parent must exist within the agreement (an
+    unknown school's students are not an empty list). Checked through the collection's own
+    endpoint, so `students/{id}` must be a student and `terms/{id}` a term."""
+    for regex, entity, _scope, selector in COMPILED:
+        if regex.match(collection):
+            if not grant.shares(entity):
+                return  # the relation's own rule answers (403 outside the agreement)
+            if _by_id(selector(rendering), sourced_id) is None:
+                kind = ENTITIES[entity][1]
+                raise ApiError(404, "unknownobject", f"no {kind} with sourcedId {sourced_id!r:.100} here")
+            return
+
+
+def _check_dates(expression) -> None:
+    """A comparison on a date field needs a date (an ISO 8601 date-time for dateLastModified,
+    a date or a date-time; a date for the others): text order is what is compared."""
+    for group in expression.groups:
+        for comparison in group:
+            if comparison.op == "~":
+                continue
+            if comparison.field in DATETIME_COLUMNS:
+                try:
+                    dt.datetime.fromisoformat(comparison.value)
+                except ValueError as error:
+                    raise ApiError(
+                        400,
+                        "invalid_filter_field",
+                        f"filter: {comparison.field} takes an ISO 8601 date or date-time, "
+                        f"got {comparison.value!r:.60}",
+                    ) from error
+            elif comparison.field in DATE_COLUMNS:
+                try:
+                    dt.date.fromisoformat(comparison.value)
+                except ValueError as error:
+                    raise ApiError(
+                        400,
+                        "invalid_filter_field",
+                        f"filter: {comparison.field} takes an ISO 8601 date (YYYY-MM-DD), "
+                        f"got {comparison.value!r:.60}",
+                    ) from error
 
 
 def _column_of(entity: str, field: str) -> str:
@@ -499,13 +573,14 @@ def _filter_sort(request, entity, grant, objects):
             raise ApiError(400, "invalid_filter_field", f"filter: {error}") from error
         for field in expression.fields:
             _check_field(entity, grant, field, "invalid_filter_field")
+        _check_dates(expression)
         objects = [obj for obj in objects if expression.test(obj)]
     sort = request.GET.get("sort")
     order = request.GET.get("orderBy", "asc")
     if order not in ("asc", "desc"):
-        raise ApiError(400, "invalid_sort_field", "orderBy: expected asc or desc")
+        raise ApiError(400, "invaliddata", "orderBy: expected asc or desc")
     if sort:
-        _check_field(entity, grant, sort, "invalid_sort_field")
+        _check_field(entity, grant, sort, "invaliddata")
         objects = sorted(objects, key=lambda obj: _sort_key(obj.get(sort)), reverse=order == "desc")
     elif order == "desc":
         objects = list(reversed(objects))
@@ -525,20 +600,25 @@ def _select_fields(request, entity, grant, obj: dict) -> dict:
     if not fields:
         return obj
     names = [name.strip() for name in fields.split(",") if name.strip()]
+    if not names:
+        raise ApiError(400, "invalid_selection_field", f"fields: no field named in {fields!r:.60}")
     for name in names:
         _check_field(entity, grant, name, "invalid_selection_field")
     return {name: obj[name] for name in names if name in obj}
 
 
 def _paging(request) -> tuple[int, int]:
-    try:
-        limit = int(request.GET.get("limit", DEFAULT_LIMIT))
-        offset = int(request.GET.get("offset", 0))
-    except ValueError as error:
-        raise ApiError(400, "invalid_data", "limit and offset must be integers") from error
-    if limit < 1 or offset < 0:
-        raise ApiError(400, "invalid_data", "limit must be at least 1 and offset at least 0")
-    return min(limit, MAX_LIMIT), offset
+    limit = request.GET.get("limit", str(DEFAULT_LIMIT))
+    offset = request.GET.get("offset", "0")
+    if not (re.fullmatch(r"[0-9]{1,18}", limit) and re.fullmatch(r"[0-9]{1,18}", offset)):
+        raise ApiError(400, "invaliddata", "limit and offset must be non-negative integers")
+    if int(limit) < 1:
+        raise ApiError(400, "invaliddata", "limit must be at least 1")
+    if int(limit) > MAX_LIMIT:
+        # Said, not silently clamped: a client stepping its offset by the limit it asked for
+        # would skip records.
+        raise ApiError(400, "invaliddata", f"limit must be at most {MAX_LIMIT}: page with offset")
+    return int(limit), int(offset)
 
 
 def _links(request, limit, offset, total) -> list[str]:
@@ -557,3 +637,9 @@ def _links(request, limit, offset, total) -> list[str]:
     links.append(f'<{url(0)}>; rel="first"')
     links.append(f'<{url(last)}>; rel="last"')
     return links
+
+
+@csrf_exempt
+def unknown_path(request, *args, **kwargs):
+    """Any other path under /ims/oneroster/: the spec's payload, not an HTML page."""
+    return error_response(404, "unknownobject", f"no such endpoint: {request.path!r:.200}")

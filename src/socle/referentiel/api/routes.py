@@ -10,7 +10,6 @@ Every route needs an operator token with the `referentiel:read` scope; personal 
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -29,8 +28,9 @@ from socle.core.api_auth import (
     has_scope,
     scopes_extra,
 )
+from socle.core.api_types import IsoDate, IsoDateTime, pattern_str
 
-from .. import services
+from .. import codes, services
 from ..models import ClassGroup, CollectiviteType, Level, SchoolState, SchoolType, Sector
 from . import schemas as s
 from .pagination import keyset_page
@@ -62,6 +62,9 @@ LIMIT = Query(
 )
 CURSOR = Query(None, description="Opaque cursor from the previous page's `next` URL")
 NOT_FOUND = {404: ErrorOut}
+# Documented with its pattern and the "uai" format (control letter); checked by the views, which
+# answer 400 `invalid_uai` with the reason.
+Uai = pattern_str(codes.UAI_PATTERN, format="uai", description=codes.UAI_DESCRIPTION, checked=False)
 
 
 def _tracked(obj: Any) -> dict[str, Any]:
@@ -199,7 +202,7 @@ def list_schools(
     collectivite_type: CollectiviteType | None = Query(None, description="Owning collectivité's kind"),
     collectivite_code: str | None = Query(None, description="Owning collectivité's INSEE code"),
     q: str | None = Query(None, min_length=2, max_length=100, description="UAI, or part of the name"),
-    modified_since: dt.datetime | None = Query(None, description="Only schools changed at or after this"),
+    modified_since: IsoDateTime | None = Query(None, description="Only schools changed at or after this"),
     limit: int = LIMIT,
     cursor: str | None = CURSOR,
 ):
@@ -240,7 +243,7 @@ def _school_or_error(uai: str):
     tags=["schools"],
     summary="One school by UAI",
 )
-def get_school(request: HttpRequest, uai: str):
+def get_school(request: HttpRequest, uai: Uai):
     return school_dict(_school_or_error(uai))
 
 
@@ -269,13 +272,13 @@ def class_dict(cg: ClassGroup) -> dict[str, Any]:
 )
 def list_classes(
     request: HttpRequest,
-    uai: str,
+    uai: Uai,
     school_year: str | None = Query(
         None, pattern=r"^\d{4}-\d{4}$", description="School year code, e.g. 2025-2026 (default: current)"
     ),
     kind: ClassGroup.Kind | None = Query(None),
     level: Level | None = Query(None),
-    modified_since: dt.datetime | None = Query(None, description="Only classes changed at or after this"),
+    modified_since: IsoDateTime | None = Query(None, description="Only classes changed at or after this"),
     limit: int = LIMIT,
     cursor: str | None = CURSOR,
 ):
@@ -283,8 +286,8 @@ def list_classes(
     if school_year:
         year = services.school_year_by_code(school_year)
         if year is None:
-            message = f"school_year: unknown school year {school_year!r}"
-            raise ApiError(400, "invalid_parameter", message, "school_year")
+            message = f"No school year {school_year} in the Référentiel."
+            raise ApiError(404, "not_found", message, "school_year")
     else:
         year = services.current_school_year()
     qs = services.classes_of_school(school, year, kind=kind, level=level, modified_since=modified_since)
@@ -345,7 +348,7 @@ def _subject(matiere) -> dict[str, str]:
 def class_members(
     request: HttpRequest,
     uid: uuid.UUID,
-    at: dt.date | None = Query(None, description="Membership on this date (default: today)"),
+    at: IsoDate | None = Query(None, description="Membership on this date (default: today)"),
     limit: int = LIMIT,
     cursor: str | None = CURSOR,
 ):

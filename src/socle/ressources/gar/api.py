@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from django.urls import reverse
 from ninja import Field, Schema, Status
-from ninja.security import django_auth
 
-from socle.core.api_auth import ApiError, ErrorOut, SocleAPI
+from socle.core.api_auth import ApiError, ErrorOut, SocleAPI, session_auth
+from socle.core.api_types import DbId, pattern_str
 from socle.identite import services as identite
+from socle.referentiel import codes
 from socle.referentiel import services as referentiel
 
 from . import services
@@ -30,6 +31,7 @@ api = SocleAPI(
     ),
 )
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+Uai = pattern_str(codes.UAI_PATTERN, format="uai", description=codes.UAI_DESCRIPTION, checked=False)
 
 
 class Vocabulary(Schema):
@@ -66,7 +68,7 @@ def launch_path(ark: str) -> str:
     return reverse("ressources_gar:launch", kwargs={"ark": ark})
 
 
-@api.get("/mediacentre", response={200: MediacentreOut, **ERRORS}, auth=django_auth, tags=["médiacentre"])
+@api.get("/mediacentre", response={200: MediacentreOut, **ERRORS}, auth=session_auth, tags=["médiacentre"])
 def mediacentre(request):
     """The resources assigned to the signed-in user now. `urlAccesRessource` is Socle's launch
     URL (it checks the assignment, then sends the user to the provider)."""
@@ -132,7 +134,10 @@ def _assignment_out(a: Assignment) -> dict:
 
 
 def _school(request, uai: str):
-    school = referentiel.school_by_uai(uai)
+    try:
+        school = referentiel.school_by_uai(uai)
+    except ValueError as error:
+        raise ApiError(400, "invalid_uai", f"{uai!r:.40} is not a valid UAI: {error}", "uai") from error
     if school is None:
         raise ApiError(404, "not_found", f"No school with UAI {uai!r}.", "uai")
     if not identite.can(request.user, "school.resources.assign", school):
@@ -143,10 +148,10 @@ def _school(request, uai: str):
 @api.get(
     "/console/{uai}/subscriptions",
     response={200: list[SubscriptionOut], **ERRORS},
-    auth=django_auth,
+    auth=session_auth,
     tags=["console"],
 )
-def console_subscriptions(request, uai: str):
+def console_subscriptions(request, uai: Uai):
     """The school's valid subscriptions with their licence usage and assignments."""
     school = _school(request, uai)
     out = []
@@ -182,13 +187,13 @@ class AssignIn(Schema):
 
 @api.post(
     "/console/{uai}/assignments",
-    response={201: AssignmentOut, 409: ErrorOut, **ERRORS},
-    auth=django_auth,
+    response={201: AssignmentOut, 409: ErrorOut, 422: ErrorOut, **ERRORS},
+    auth=session_auth,
     tags=["console"],
 )
-def console_assign(request, uai: str, payload: AssignIn):
+def console_assign(request, uai: Uai, payload: AssignIn):
     """Assign a subscription's licences to a target; 409 `licences_exhausted` when the licences
-    left do not cover the target."""
+    left do not cover the target, 422 when the target does not fit the subscription."""
     school = _school(request, uai)
     subscription = (
         services.subscriptions_of_school(school.uai).filter(subscription_id=payload.idAbonnement).first()
@@ -207,7 +212,7 @@ def console_assign(request, uai: str, payload: AssignIn):
             actor=request.user,
         )
     except services.AssignmentError as error:
-        status = 409 if error.code == "licences_exhausted" else 400
+        status = 409 if error.code == "licences_exhausted" else 422
         raise ApiError(status, error.code, error.message, error.field or None) from error
     return Status(201, _assignment_out(assignment))
 
@@ -215,10 +220,10 @@ def console_assign(request, uai: str, payload: AssignIn):
 @api.delete(
     "/console/{uai}/assignments/{assignment_id}",
     response={200: dict, **ERRORS},
-    auth=django_auth,
+    auth=session_auth,
     tags=["console"],
 )
-def console_withdraw(request, uai: str, assignment_id: int):
+def console_withdraw(request, uai: Uai, assignment_id: DbId):
     school = _school(request, uai)
     assignment = Assignment.objects.filter(pk=assignment_id, uai=school.uai).first()
     if assignment is None:
@@ -238,9 +243,9 @@ class EventOut(Schema):
 
 
 @api.get(
-    "/console/{uai}/history", response={200: list[EventOut], **ERRORS}, auth=django_auth, tags=["console"]
+    "/console/{uai}/history", response={200: list[EventOut], **ERRORS}, auth=session_auth, tags=["console"]
 )
-def console_history(request, uai: str):
+def console_history(request, uai: Uai):
     school = _school(request, uai)
     return [
         {

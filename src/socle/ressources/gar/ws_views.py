@@ -10,10 +10,15 @@
 Authentication (see docs/ressources.md): a TLS client certificate checked by the
 TLS-terminating proxy, whose fingerprint (or URL-encoded PEM) the proxy passes in a header —
 trusted only when SOCLE_GAR_TRUST_CERT_HEADER is on —, or a bearer token. A distributor only sees
-and touches its own subscriptions, for resources of its own distributor code."""
+and touches its own subscriptions, for resources of its own distributor code.
+
+Every error is the service's XML (`<erreurs>`), unknown paths and methods included. A body is
+read only once the distributor is authenticated, and never beyond SOCLE_GAR_WS_MAX_BODY_BYTES
+(256 kB by default; 413 REQUETE_TROP_GRANDE, on the Content-Length before reading)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import logging
@@ -38,6 +43,35 @@ XML = "application/xml; charset=utf-8"
 FINGERPRINT_HEADER = "X-SSL-Client-Fingerprint"
 CERTIFICATE_HEADER = "X-SSL-Client-Cert"
 MAX_PAGE = 1000
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _body(request) -> bytes:
+    """The request body, refused (`_TooLarge`) on its Content-Length before anything is read,
+    and read up to one byte over the limit whatever was announced."""
+    limit = wsxml.max_body()
+    announced = request.META.get("CONTENT_LENGTH") or "0"
+    if not announced.isascii() or not announced.isdigit() or int(announced) > limit:
+        raise _TooLarge
+    data = request.read(limit + 1)
+    if len(data) > limit:
+        raise _TooLarge
+    return data
+
+
+def _too_large() -> HttpResponse:
+    return _xml_errors(413, wsxml.too_large())
+
+
+def _method_not_allowed(request, allowed: str) -> HttpResponse:
+    return _xml_errors(
+        405,
+        WsError("METHODE_INTERDITE", f"{request.method} is not allowed here."),
+        headers={"Allow": allowed},
+    )
 
 
 def _xml_errors(status: int, *errors: WsError, headers: dict | None = None) -> HttpResponse:
@@ -141,8 +175,9 @@ def _fields(data: wsxml.SubscriptionData) -> dict:
         "resource_ark": data.resource_ark,
         "resource_label": data.resource_label,
         "project_code": data.project_code,
-        "valid_from": data.valid_from,
-        "valid_until": data.valid_until,
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows.
+        "valid_from": data.valid_from.astimezone(dt.UTC),
+        "valid_until": data.valid_until.astimezone(dt.UTC),
         "transferable": data.transferable,
         "assignment_type": data.assignment_type,
         "licences_global": data.licences.get("nbLicenceGlobale"),
@@ -222,7 +257,10 @@ def _subscription_path_errors(subscription_id: str, data: wsxml.SubscriptionData
 
 
 def _create(request, distributor: Distributor, subscription_id: str) -> HttpResponse:
-    data, errors = wsxml.parse_subscription(request.body)
+    try:
+        data, errors = wsxml.parse_subscription(_body(request))
+    except _TooLarge:
+        return _too_large()
     if errors and not data.subscription_id and any(e.code.startswith("XML") for e in errors):
         return _xml_errors(400, *errors)
     errors += _subscription_path_errors(subscription_id, data) + _context_errors(distributor, data)
@@ -260,7 +298,10 @@ def _create(request, distributor: Distributor, subscription_id: str) -> HttpResp
 
 
 def _update(request, distributor: Distributor, subscription: Subscription) -> HttpResponse:
-    data, errors = wsxml.parse_subscription(request.body)
+    try:
+        data, errors = wsxml.parse_subscription(_body(request))
+    except _TooLarge:
+        return _too_large()
     errors += _subscription_path_errors(subscription.subscription_id, data)
     if not any(e.code.startswith("XML") for e in errors):
         errors += _context_errors(distributor, data) + _update_errors(subscription, data)
@@ -335,15 +376,19 @@ def subscription(request, subscription_id: str):
         return HttpResponse(status=204)
     if request.method == "GET":
         return _subscription_response(found, 200)
-    return _xml_errors(405, WsError("METHODE_INTERDITE", f"{request.method} is not allowed here."))
+    return _method_not_allowed(request, "GET, PUT, POST, DELETE")
 
 
 def _int_param(request, name: str, default: int) -> int | WsError:
     raw = request.GET.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
-        return WsError("PARAMETRE_INVALIDE", f"{name} {raw!r}: expected a non-negative integer.", name)
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        return WsError(
+            "PARAMETRE_INVALIDE",
+            f"{name} {raw!r:.40}: expected a non-negative integer (9 digits at most).",
+            name,
+        )
     return int(raw)
 
 
@@ -353,14 +398,17 @@ def subscription_list(request):
     if isinstance(distributor, HttpResponse):
         return distributor
     if request.method != "GET":
-        return _xml_errors(405, WsError("METHODE_INTERDITE", f"{request.method} is not allowed here."))
+        return _method_not_allowed(request, "GET")
     start, end = _int_param(request, "debut", 0), _int_param(request, "fin", 100)
     errors = [value for value in (start, end) if isinstance(value, WsError)]
     if not errors and (end <= start or end - start > MAX_PAGE):
         errors.append(
             WsError("PARAMETRE_INVALIDE", f"fin must be greater than debut, at most {MAX_PAGE} more.", "fin")
         )
-    filters, filter_errors = wsxml.parse_filters(request.body)
+    try:
+        filters, filter_errors = wsxml.parse_filters(_body(request))
+    except _TooLarge:
+        return _too_large()
     errors += filter_errors
     if errors:
         return _xml_errors(400, *errors)
@@ -381,10 +429,13 @@ def subscription_list(request):
     return HttpResponse(wsxml.subscriptions_document(qs[start:end], total), content_type=XML)
 
 
+@csrf_exempt
 def school_list(request):
     distributor = authenticate(request)
     if isinstance(distributor, HttpResponse):
         return distributor
+    if request.method != "GET":
+        return _method_not_allowed(request, "GET")
     schools = referentiel.schools().select_related("commune").order_by("uai")
     if request.GET.get("uai"):
         schools = schools.filter(uai=request.GET["uai"].upper())
@@ -403,11 +454,14 @@ CSV_COLUMNS = [
 ]
 
 
+@csrf_exempt
 def assignment_counts(request):
     """One line per (school, subscription) of the distributor: licences consumed per audience."""
     distributor = authenticate(request)
     if isinstance(distributor, HttpResponse):
         return distributor
+    if request.method != "GET":
+        return _method_not_allowed(request, "GET")
     counts: dict[tuple[str, int], dict[str, int]] = {}
     rows = (
         Licence.objects.filter(subscription__distributor=distributor)
@@ -438,3 +492,9 @@ def assignment_counts(request):
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="affectations.csv"'
     return response
+
+
+@csrf_exempt
+def unknown_path(request, *args, **kwargs):
+    """Any other path under /abonnements-ws/: the service's XML, not an HTML page."""
+    return _xml_errors(404, WsError("URL_INCONNUE", f"No such resource: {request.path!r:.200}."))

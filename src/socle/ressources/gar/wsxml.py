@@ -1,8 +1,11 @@
 """The XML of the subscription web service: parsing (defusedxml: no DTD, no entity, no external
 reference), field-by-field validation with errors naming the field and its line, serialisation.
 
-Namespace http://www.atosworldline.com/wsabonnement/v1.0/ (the GAR's); documents without a
-namespace are accepted too."""
+Namespace http://www.atosworldline.com/wsabonnement/v1.0/ (the GAR's): a document in another
+namespace, or in none, is refused (XML_INVALIDE), as is an element of another namespace inside
+it (CHAMP_INCONNU). What the database cannot hold is refused too, whatever the backend: dates
+outside years 0001–9999 once in UTC, licence counts beyond the 32-bit column (ASCII digits
+only)."""
 
 from __future__ import annotations
 
@@ -17,13 +20,16 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 from django.utils import timezone
 
+from socle.core.storable import INT32_MAX, datetime_problem
 from socle.referentiel.codes import is_valid_uai
 
 from .models import AUDIENCES, UNLIMITED
 
 NS = "http://www.atosworldline.com/wsabonnement/v1.0/"
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,45}$")
-MAX_BODY = 256 * 1024
+# \Z, not $: "$" also matches before a final newline ("ABO-1\n" from a URL's %0A).
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,45}\Z")
+_COUNT = re.compile(r"[0-9]{1,10}")
+MAX_BODY = 256 * 1024  # default of settings.SOCLE_GAR_WS_MAX_BODY_BYTES
 LICENCE_FIELDS = {
     "nbLicenceGlobale": None,
     "nbLicenceEnseignant": "ENSEIGNANT",
@@ -99,6 +105,20 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+def _namespace(tag: str) -> str:
+    return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+
+
+def _root_error(root, expected: str) -> WsError | None:
+    if _local(root.tag) != expected or _namespace(root.tag) != NS:
+        found = f"{{{_namespace(root.tag)}}}" if _namespace(root.tag) else "no namespace "
+        return WsError(
+            "XML_INVALIDE",
+            f"line 1: root element <{_local(root.tag)}> in {found}, expected <{expected}> in {{{NS}}}.",
+        )
+    return None
+
+
 class _LineRecorder(ET.TreeBuilder):
     """Remembers the line of each element's start tag (for the error messages)."""
 
@@ -113,10 +133,20 @@ class _LineRecorder(ET.TreeBuilder):
         return element
 
 
+def max_body() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "SOCLE_GAR_WS_MAX_BODY_BYTES", MAX_BODY))
+
+
+def too_large() -> WsError:
+    return WsError("REQUETE_TROP_GRANDE", f"The body exceeds {max_body()} bytes.")
+
+
 def parse_xml(body: bytes) -> tuple[ET.Element | None, dict, list[WsError]]:
     """(root, lines by element, errors) — never raises on bad input."""
-    if len(body) > MAX_BODY:
-        return None, {}, [WsError("REQUETE_TROP_GRANDE", f"The body exceeds {MAX_BODY} bytes.")]
+    if len(body) > max_body():
+        return None, {}, [too_large()]
     if not body.strip():
         return None, {}, [WsError("XML_INVALIDE", "The request body is empty: an XML document is expected.")]
     builder = _LineRecorder()
@@ -134,16 +164,19 @@ def parse_xml(body: bytes) -> tuple[ET.Element | None, dict, list[WsError]]:
 
 
 def _parse_datetime(value: str) -> dt.datetime | None:
+    """None when `value` is no date(-time), or one the database could not hold and give back."""
     value = value.strip()
     try:
         if len(value) == 10:
             parsed = dt.datetime.combine(dt.date.fromisoformat(value), dt.time.min)
         else:
             parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed)
+    except (ValueError, OverflowError):
         return None
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
+    if datetime_problem(parsed):
+        return None
     return parsed
 
 
@@ -154,15 +187,14 @@ def parse_subscription(body: bytes) -> tuple[SubscriptionData, list[WsError]]:
     root, lines, errors = parse_xml(body)
     if root is None:
         return data, errors
-    if _local(root.tag) != "abonnement":
-        return data, [
-            WsError("XML_INVALIDE", f"line 1: root element <{_local(root.tag)}>, expected <abonnement>.")
-        ]
+    problem = _root_error(root, "abonnement")
+    if problem is not None:
+        return data, [problem]
     values: dict[str, list[tuple[str, int]]] = {}
     for child in root:
         name = _local(child.tag)
         line = lines.get(child, 0)
-        if name not in KNOWN_FIELDS:
+        if name not in KNOWN_FIELDS or _namespace(child.tag) != NS:
             errors.append(WsError("CHAMP_INCONNU", f"line {line}: unknown element <{name}>.", name))
             continue
         values.setdefault(name, []).append(((child.text or "").strip(), line))
@@ -240,15 +272,15 @@ def parse_subscription(body: bytes) -> tuple[SubscriptionData, list[WsError]]:
                     WsError(
                         "CHAMP_INVALIDE",
                         f"{where(name)}{name} {raw!r}: expected an ISO 8601 date (2026-09-01) or date-time "
-                        "(2026-09-01T00:00:00).",
+                        "(2026-09-01T00:00:00) within years 0001–9999.",
                         name,
                     )
                 )
             setattr(data, attr, parsed)
     if data.valid_until is None and "anneeFinValidite" in values:
         raw = one("anneeFinValidite")
-        match = re.fullmatch(r"(?:\d{4}-)?(\d{4})", raw)
-        if match:  # a school year ends on 31 August
+        match = re.fullmatch(r"(?:[0-9]{4}-)?([0-9]{4})", raw)
+        if match and 1 <= int(match.group(1)) <= 9998:  # a school year ends on 31 August
             data.valid_until = timezone.make_aware(dt.datetime(int(match.group(1)), 8, 31, 23, 59, 59))
         else:
             errors.append(
@@ -256,7 +288,7 @@ def parse_subscription(body: bytes) -> tuple[SubscriptionData, list[WsError]]:
                     "CHAMP_INVALIDE",
                     f"{where('anneeFinValidite')}anneeFinValidite {raw!r}: "
                     "expected a year (2027) or a school "
-                    "year (2026-2027).",
+                    "year (2026-2027), within 0001–9998.",
                     "anneeFinValidite",
                 )
             )
@@ -326,12 +358,14 @@ def parse_subscription(body: bytes) -> tuple[SubscriptionData, list[WsError]]:
             continue
         if raw.upper() == "ILLIMITE":
             data.licences[name] = UNLIMITED
-        elif raw.isdigit():
+        elif _COUNT.fullmatch(raw) and int(raw) <= INT32_MAX:
             data.licences[name] = int(raw)
         else:
             errors.append(
                 WsError(
-                    "CHAMP_INVALIDE", f"{where(name)}{name} {raw!r}: expected a number or ILLIMITE.", name
+                    "CHAMP_INVALIDE",
+                    f"{where(name)}{name} {raw!r:.40}: expected a number (0 to {INT32_MAX}) or ILLIMITE.",
+                    name,
                 )
             )
             continue
@@ -457,6 +491,9 @@ def parse_filters(body: bytes) -> tuple[dict[str, list[str]], list[WsError]]:
     root, lines, errors = parse_xml(body)
     if root is None:
         return {}, errors
+    problem = _root_error(root, "filtres")
+    if problem is not None:
+        return {}, [problem]
     filters: dict[str, list[str]] = {}
     for node in root:
         name = value = ""

@@ -28,6 +28,12 @@ TERM_FIELDS = {
     "levels": "scolomfr-voc-022",
 }
 _url = URLValidator(schemes=["https"])
+# The columns' lengths (a longer value is a rejection naming the field, on every database:
+# PostgreSQL would refuse it, SQLite would store it).
+MAX_ARK = 200
+MAX_URL = 500
+MAX_TERM_CODE = 64
+MAX_TERM_LABEL = 200
 
 
 @dataclass(frozen=True)
@@ -159,6 +165,17 @@ def _https_url(value: Value | None, name: str, problems: list[Problem], line: in
             problems.append(_problem(line, name, gettext_noop("missing: expected an https:// URL")))
         return ""
     text = value.text.strip()
+    if len(text) > MAX_URL:
+        problems.append(
+            _problem(
+                value.line or line,
+                name,
+                gettext_noop("too long: %(length)s characters, at most %(max)s"),
+                length=len(text),
+                max=MAX_URL,
+            )
+        )
+        return ""
     try:
         _url(text)
     except ValidationError:
@@ -215,7 +232,28 @@ def _terms(raw: RawNotice, problems: list[Problem]) -> list[TermRef]:
         for value in raw.many(name):
             code = parse_term(value.text)
             line = value.line or raw.line
-            if code is None:
+            label = " ".join(value.label.split())
+            if code is not None and len(code) > MAX_TERM_CODE:
+                problems.append(
+                    _problem(
+                        line,
+                        name,
+                        gettext_noop("term code too long: %(length)s characters, at most %(max)s"),
+                        length=len(code),
+                        max=MAX_TERM_CODE,
+                    )
+                )
+            elif len(label) > MAX_TERM_LABEL:
+                problems.append(
+                    _problem(
+                        line,
+                        name,
+                        gettext_noop("term label too long: %(length)s characters, at most %(max)s"),
+                        length=len(label),
+                        max=MAX_TERM_LABEL,
+                    )
+                )
+            elif code is None:
                 problems.append(
                     _problem(
                         line,
@@ -237,21 +275,34 @@ def _terms(raw: RawNotice, problems: list[Problem]) -> list[TermRef]:
                     )
                 )
             else:
-                terms.append(TermRef(vocabulary, code, " ".join(value.label.split())))
+                terms.append(TermRef(vocabulary, code, label))
     return terms
+
+
+def _nul_problems(raw: RawNotice) -> list[Problem]:
+    """A NUL character cannot be stored (PostgreSQL text refuses it): named, field by field."""
+    found = []
+    values = [(name, value) for name, value in raw.scalars.items()]
+    values += [(name, value) for name, items in raw.lists.items() for value in items]
+    for name, value in values:
+        if "\x00" in value.text or "\x00" in value.label:
+            found.append(
+                _problem(value.line or raw.line, name, gettext_noop("must not contain the NUL character"))
+            )
+    return found
 
 
 def validate(raw: RawNotice) -> Notice | list[Problem]:
     """Check every field; return the Notice, or every problem found (not only the first)."""
-    problems: list[Problem] = []
+    problems: list[Problem] = _nul_problems(raw)
     line = raw.line
 
     def at(name: str) -> int:
         value = raw.scalar(name)
         return value.line if value is not None and value.line else line
 
-    ark = _text(raw, "identifier", problems, required=True)
-    if ark and not ARK.match(ark):
+    ark = _text(raw, "identifier", problems, required=True, max_length=MAX_ARK)
+    if ark and len(ark) <= MAX_ARK and not ARK.match(ark):
         problems.append(
             _problem(
                 at("identifier"),

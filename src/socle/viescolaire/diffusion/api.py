@@ -10,11 +10,12 @@ publications reviewed. Errors use the platform's single shape `{"error": {code, 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Query, Schema
+from ninja import Field, Query, Schema
 
 from socle.core.api_auth import (
     AUTH_ERRORS,
@@ -25,6 +26,8 @@ from socle.core.api_auth import (
     audit_token_access,
     scopes_extra,
 )
+from socle.core.api_types import DbId, IsoDate, IsoDateTime, LocalTime, pattern_str, text
+from socle.referentiel import codes
 from socle.referentiel import services as referentiel
 
 from . import clock, quiet_hours, services
@@ -43,15 +46,18 @@ api = SocleAPI(
 )
 NOT_FOUND = {404: ErrorOut}
 # django-ninja declares query parameters as `Query(...)` defaults (a module-level singleton).
-AT = Query(None, description="ISO 8601 date-time with its UTC offset (default: now)")
+AT = Query(None, description="RFC 3339 date-time with its UTC offset (default: now)")
+Uai = pattern_str(codes.UAI_PATTERN, format="uai", description=codes.UAI_DESCRIPTION, checked=False)
+Zone = Literal[tuple(HolidayZone.values)]  # type: ignore[valid-type]
+Hours = Field(ge=0, le=32767)  # PositiveSmallIntegerField
 
 
 class SettingsIn(Schema):
-    evening_start: dt.time = quiet_hours.DEFAULT_EVENING_START
-    morning_end: dt.time = quiet_hours.DEFAULT_MORNING_END
-    holiday_zone: str = ""
+    evening_start: LocalTime = quiet_hours.DEFAULT_EVENING_START
+    morning_end: LocalTime = quiet_hours.DEFAULT_MORNING_END
+    holiday_zone: Zone | Literal[""] = ""  # type: ignore[valid-type]
     quiet_during_holidays: bool = True
-    guardian_marks_delay_hours: int = 24
+    guardian_marks_delay_hours: int = Field(24, ge=0, le=168)
 
 
 class SettingsOut(SettingsIn):
@@ -61,12 +67,12 @@ class SettingsOut(SettingsIn):
 
 
 class BoundsSchema(Schema):
-    earliest_evening_start: dt.time
-    latest_evening_start: dt.time
-    earliest_morning_end: dt.time
-    latest_morning_end: dt.time
-    min_guardian_delay_hours: int
-    max_guardian_delay_hours: int
+    earliest_evening_start: LocalTime
+    latest_evening_start: LocalTime
+    earliest_morning_end: LocalTime
+    latest_morning_end: LocalTime
+    min_guardian_delay_hours: int = Hours
+    max_guardian_delay_hours: int = Hours
 
 
 class DeliveryOut(Schema):
@@ -77,16 +83,21 @@ class DeliveryOut(Schema):
 
 
 class HolidayIn(Schema):
+    zone: Zone  # type: ignore[valid-type]
+    school_year: pattern_str(r"^[0-9]{4}-[0-9]{4}$", description="e.g. 2025-2026")  # type: ignore[valid-type]
+    label: text(100, min_length=1)  # type: ignore[valid-type]
+    first_day: IsoDate
+    last_day: IsoDate
+    source: text(200) = ""  # type: ignore[valid-type]
+
+
+class HolidayOut(Schema):
     zone: str
     school_year: str
     label: str
     first_day: dt.date
     last_day: dt.date
-    source: str = ""
-
-
-class HolidayOut(HolidayIn):
-    pass
+    source: str
 
 
 class UrgentOut(Schema):
@@ -146,7 +157,7 @@ def _settings_out(uai: str) -> dict:
     tags=["settings"],
     summary="A school's quiet-hours settings and current state",
 )
-def get_settings(request: HttpRequest, uai: str):
+def get_settings(request: HttpRequest, uai: Uai):
     _school_or_404(uai)
     return _settings_out(uai)
 
@@ -159,7 +170,7 @@ def get_settings(request: HttpRequest, uai: str):
     tags=["settings"],
     summary="Change a school's quiet-hours settings (within the operator's bounds)",
 )
-def put_settings(request: HttpRequest, uai: str, payload: SettingsIn):
+def put_settings(request: HttpRequest, uai: Uai, payload: SettingsIn):
     _school_or_404(uai)
     try:
         services.save_school_settings(uai, **payload.dict())
@@ -176,7 +187,7 @@ def put_settings(request: HttpRequest, uai: str, payload: SettingsIn):
     tags=["settings"],
     summary="When something written at `at` (default now) would become visible",
 )
-def delivery_time(request: HttpRequest, uai: str, at: dt.datetime | None = AT):
+def delivery_time(request: HttpRequest, uai: Uai, at: IsoDateTime | None = AT):
     _school_or_404(uai)
     if at is not None and at.tzinfo is None:
         raise ApiError(400, "invalid_parameter", "at: expected a date-time with its UTC offset", "at")
@@ -250,16 +261,9 @@ def put_holidays(request: HttpRequest, payload: list[HolidayIn]):
     saved = []
     with transaction.atomic():
         for index, row in enumerate(payload):
-            if row.zone not in HolidayZone.values:
-                raise ApiError(
-                    422,
-                    "invalid_body",
-                    f"[{index}].zone: expected one of {HolidayZone.values}",
-                    f"{index}.zone",
-                )
             if row.last_day < row.first_day:
                 raise ApiError(
-                    422, "invalid_body", f"[{index}].last_day: before first_day", f"{index}.last_day"
+                    422, "invalid_body", f"{index}.last_day: before first_day", f"{index}.last_day"
                 )
             period, _created = HolidayPeriod.objects.update_or_create(
                 zone=row.zone, first_day=row.first_day, defaults=row.dict()
@@ -297,7 +301,7 @@ def _urgent_out(publication: Publication) -> dict:
     tags=["urgent"],
     summary="The school's urgent publications, newest first, for review",
 )
-def list_urgent(request: HttpRequest, uai: str):
+def list_urgent(request: HttpRequest, uai: Uai):
     _school_or_404(uai)
     rows = [_urgent_out(p) for p in services.urgent_publications(uai)[:500]]
     _audit_urgent_read(request, uai, len(rows))
@@ -312,7 +316,7 @@ def list_urgent(request: HttpRequest, uai: str):
     tags=["urgent"],
     summary="Mark an urgent publication reviewed (once)",
 )
-def review(request: HttpRequest, publication_id: int, payload: ReviewIn):
+def review(request: HttpRequest, publication_id: DbId, payload: ReviewIn):
     publication = Publication.objects.filter(pk=publication_id, urgent=True).first()
     if publication is None:
         raise ApiError(404, "not_found", f"No urgent publication {publication_id}.", "publication_id")
